@@ -1,0 +1,78 @@
+package oms
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+)
+
+// ChannelType is the kind of sales channel. Channel ids are data (configured
+// per installation); the types are the fixed set below.
+type ChannelType string
+
+// Channel types.
+const (
+	ChannelPOS         ChannelType = "pos"
+	ChannelPortal      ChannelType = "portal"
+	ChannelWooCommerce ChannelType = "woocommerce"
+	ChannelShopify     ChannelType = "shopify"
+	ChannelManual      ChannelType = "manual"
+	ChannelPreOrder    ChannelType = "pre_order"
+	ChannelAPI         ChannelType = "api"
+)
+
+// Valid reports whether t is one of the known channel types.
+func (t ChannelType) Valid() bool {
+	switch t {
+	case ChannelPOS, ChannelPortal, ChannelWooCommerce, ChannelShopify, ChannelManual, ChannelPreOrder, ChannelAPI:
+		return true
+	}
+	return false
+}
+
+// ChannelRef identifies the channel an order came through.
+type ChannelRef struct {
+	Type ChannelType `json:"type"`
+	ID   int64       `json:"id"`
+}
+
+// ChannelSettings are the per-channel behaviours the core honours.
+type ChannelSettings struct {
+	// AutoConfirm moves a new order straight to Confirmed when no approval
+	// rule applies.
+	AutoConfirm bool
+	// AutoInvoice calls the Invoicer when the order is confirmed.
+	AutoInvoice bool
+	// AutoDeliveryNote calls the DeliveryNoteCreator when the order is confirmed.
+	AutoDeliveryNote bool
+	// DeliveryFee is the default delivery fee for orders that carry none.
+	DeliveryFee decimal.Decimal
+}
+
+// ChannelPolicy gives the settings of a channel. It returns an error
+// wrapping ErrUnknownChannel for a channel that is not configured. The
+// channels package implements it.
+type ChannelPolicy interface {
+	ChannelSettings(ctx context.Context, ch ChannelRef) (ChannelSettings, error)
+}
+
+// ChannelPolicyFunc adapts a function to ChannelPolicy.
+type ChannelPolicyFunc func(ctx context.Context, ch ChannelRef) (ChannelSettings, error)
+
+// ChannelSettings calls f.
+func (f ChannelPolicyFunc) ChannelSettings(ctx context.Context, ch ChannelRef) (ChannelSettings, error) {
+	return f(ctx, ch)
+}
+
+// Invoicer issues an invoice for a confirmed order. It runs after commit,
+// from the order's events, and may run more than once for one order
+// (at-least-once delivery): make it idempotent on the order id.
+type Invoicer interface {
+	CreateInvoice(ctx context.Context, o Order) error
+}
+
+// DeliveryNoteCreator creates the warehouse delivery note for a confirmed
+// order. Like Invoicer, it runs after commit and must be idempotent.
+type DeliveryNoteCreator interface {
+	CreateDeliveryNote(ctx context.Context, o Order) error
+}

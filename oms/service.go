@@ -1,0 +1,548 @@
+package oms
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Config configures a Service. Every field has a usable zero value.
+type Config struct {
+	// Channels gives per-channel settings. nil accepts every known channel
+	// type with zero settings (no auto-confirm, no auto documents).
+	Channels ChannelPolicy
+	// ApprovalRules decide which orders wait for a manager. nil: none do.
+	ApprovalRules []ApprovalRule
+	// Invoicer and DeliveryNotes run after a confirmed order is committed,
+	// when the channel asks for them. nil: skipped.
+	Invoicer      Invoicer
+	DeliveryNotes DeliveryNoteCreator
+	// Clock returns the current time; nil means time.Now.
+	Clock func() time.Time
+	// NewID returns a new order id; nil means a time-ordered random id.
+	NewID func() string
+	// Worker names this process when claiming outbox events; "" picks a
+	// random name.
+	Worker string
+	// Lease is how long a claimed event stays with this worker; 0 means 30s.
+	Lease time.Duration
+}
+
+// Service is the order core: every change to an order goes through it, in
+// one unit of work with its history and events. It is safe for concurrent
+// use.
+type Service struct {
+	store  Store
+	cfg    Config
+	events *Dispatcher
+}
+
+// NewService returns a service on store. It registers the hooks that run
+// invoicing and delivery notes from committed Confirmed events on the
+// service's dispatcher (see Service.Events).
+func NewService(store Store, cfg Config) (*Service, error) {
+	if store == nil {
+		return nil, errors.New("oms: NewService: nil store")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = newID
+	}
+	if cfg.Worker == "" {
+		cfg.Worker = "worker-" + strconv.FormatUint(rand.Uint64(), 36)
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	for i, r := range cfg.ApprovalRules {
+		if r.Threshold.IsNegative() {
+			return nil, &ValidationError{Field: fmt.Sprintf("approval_rules[%d].threshold", i), Reason: "negative"}
+		}
+		if r.ChannelType != "" && !r.ChannelType.Valid() {
+			return nil, &ValidationError{Field: fmt.Sprintf("approval_rules[%d].channel_type", i), Reason: "unknown", Kind: ErrUnknownChannel}
+		}
+	}
+	s := &Service{store: store, cfg: cfg}
+	s.events = NewDispatcher(store, DispatcherConfig{Worker: cfg.Worker, Lease: cfg.Lease, Clock: cfg.Clock})
+	s.events.Subscribe(EventStatusChanged, s.onConfirmed)
+	return s, nil
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// Events returns the dispatcher that delivers committed events to
+// subscribers. Run it (Run or Drain) in a worker.
+func (s *Service) Events() *Dispatcher { return s.events }
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
+
+// newID is time-ordered (hex milliseconds) with 64 random bits.
+func newID() string {
+	return fmt.Sprintf("o%011x%016x", time.Now().UnixMilli(), rand.Uint64())
+}
+
+func (s *Service) settings(ctx context.Context, ch ChannelRef) (ChannelSettings, error) {
+	if s.cfg.Channels == nil {
+		return ChannelSettings{}, nil
+	}
+	set, err := s.cfg.Channels.ChannelSettings(ctx, ch)
+	if err != nil {
+		if errors.Is(err, ErrUnknownChannel) {
+			return ChannelSettings{}, &ValidationError{Field: "channel", Reason: fmt.Sprintf("%s/%d is not configured", ch.Type, ch.ID), Kind: ErrUnknownChannel}
+		}
+		return ChannelSettings{}, fmt.Errorf("oms: channel settings: %w", err)
+	}
+	return set, nil
+}
+
+func forbid(a Actor, p Permission, action string) error {
+	return &ForbiddenError{Actor: a.ID, Permission: p, Action: action}
+}
+
+// Place creates an order from a cart. It validates the input, applies
+// approval rules and the channel's auto-confirm, and writes the order, its
+// history and its events in one unit of work. A portal client may place
+// orders only for themselves; staff need PermCreate.
+func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, error) {
+	if actor.ClientID != "" {
+		if actor.ClientID != n.Client.ID {
+			return Order{}, forbid(actor, PermCreate, "place an order for another client")
+		}
+	} else if !actor.Can(PermCreate) {
+		return Order{}, forbid(actor, PermCreate, "place an order")
+	}
+	if err := n.validate(); err != nil {
+		return Order{}, err
+	}
+	set, err := s.settings(ctx, n.Channel)
+	if err != nil {
+		return Order{}, err
+	}
+	now := s.now()
+	o := Order{
+		ID: s.cfg.NewID(), Number: n.Number, Channel: n.Channel, Store: n.Store, ExternalID: n.ExternalID,
+		Type: n.Type, Client: n.Client, Lines: n.Lines, Currency: n.Currency, PaymentMethod: n.PaymentMethod,
+		Billing: n.Billing, ShippingTo: n.ShippingTo, Seller: n.Seller, Notes: n.Notes,
+		Status: Draft, CreatedAt: now, UpdatedAt: now,
+	}
+	o = o.Clone()
+	for i := range o.Lines {
+		o.Lines[i].Shipped, o.Lines[i].Delivered, o.Lines[i].Returned = 0, 0, 0
+	}
+	if !n.CreatedAt.IsZero() {
+		o.CreatedAt = n.CreatedAt.UTC().Truncate(time.Microsecond)
+	}
+	if o.Number == "" {
+		o.Number = o.ID
+	}
+	fee := set.DeliveryFee
+	if n.DeliveryFee != nil {
+		fee = *n.DeliveryFee
+	}
+	o.Totals = ComputeTotals(o.Lines, o.Currency, fee)
+	events := []EventType{EventPlaced}
+	if rule, ok := matchApproval(s.cfg.ApprovalRules, &o); ok {
+		o.ApprovalRequired, o.Approval, o.ApprovalRule = true, ApprovalPending, rule.Name
+		events = append(events, EventApprovalRequested)
+	}
+	err = s.store.Do(ctx, func(tx Tx) error {
+		if err := tx.Insert(ctx, &o); err != nil {
+			return err
+		}
+		if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: now, Actor: actor.ID, From: Draft, To: Draft, Event: EvPlace}); err != nil {
+			return err
+		}
+		for _, t := range events {
+			if err := tx.AppendEvent(ctx, &Event{Type: t, OrderID: o.ID, Event: EvPlace, From: Draft, To: Draft,
+				Actor: actor.ID, Reason: o.ApprovalRule, At: now, Channel: o.Channel}); err != nil {
+				return err
+			}
+		}
+		if set.AutoConfirm && !o.ApprovalRequired {
+			_, err := s.applyTx(ctx, tx, System("auto-confirm"), &o, Change{Event: EvConfirm, Reason: "channel auto-confirm"})
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return Order{}, fmt.Errorf("oms: place order: %w", err)
+	}
+	return o, nil
+}
+
+// Change is one change to an order: an optional lifecycle event and an
+// optional edit of facts, applied together.
+type Change struct {
+	// Event to fire; "" changes facts only and keeps the status.
+	Event EventName
+	// Reason is kept in history and events.
+	Reason string
+	// Edit, when set, changes the order's facts before the guards run. It
+	// must not change Status, Version or ID. Returning an error aborts the
+	// whole change.
+	Edit func(o *Order) error
+	// Emit lists extra event types to write with the change.
+	Emit []EventType
+	// Permission overrides the permission the event needs (for packages
+	// such as returns that check their own).
+	Permission Permission
+}
+
+// Apply runs one change in its own unit of work and returns the order as
+// committed. A refused change (guard, permission, conflict) writes nothing.
+func (s *Service) Apply(ctx context.Context, actor Actor, id string, c Change) (Order, error) {
+	var out Order
+	err := s.store.Do(ctx, func(tx Tx) error {
+		o, err := tx.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		out, err = s.applyTx(ctx, tx, actor, &o, c)
+		return err
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return out, nil
+}
+
+// ApplyTx runs a change inside the caller's unit of work, so a package
+// above oms (returns, channels) can write its own records atomically with
+// the order. It reads the order through tx.
+func (s *Service) ApplyTx(ctx context.Context, tx Tx, actor Actor, id string, c Change) (Order, error) {
+	o, err := tx.Get(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.applyTx(ctx, tx, actor, &o, c)
+}
+
+func (s *Service) authorize(actor Actor, o *Order, c Change) error {
+	if actor.ClientID != "" {
+		if actor.ClientID != o.Client.ID {
+			return forbid(actor, PermView, "act on another client's order")
+		}
+		if c.Event == "" || !clientEvents[c.Event] {
+			return forbid(actor, PermEdit, fmt.Sprintf("fire %q on an order", c.Event))
+		}
+		if c.Event == EvCancel && o.Status != Draft && o.Status != Processing {
+			return forbid(actor, PermEdit, "cancel an order already in progress")
+		}
+		return nil
+	}
+	p := c.Permission
+	if p == "" {
+		p = PermEdit
+		if c.Event != "" {
+			p = eventPermission[c.Event]
+		}
+	}
+	if !actor.Can(p) {
+		return forbid(actor, p, fmt.Sprintf("fire %q", c.Event))
+	}
+	return nil
+}
+
+func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c Change) (Order, error) {
+	if c.Event != "" && !knownEvent(c.Event) {
+		return Order{}, fmt.Errorf("%w: %q", ErrUnknownEvent, c.Event)
+	}
+	if err := s.authorize(actor, o, c); err != nil {
+		return Order{}, err
+	}
+	from, id, version := o.Status, o.ID, o.Version
+	if c.Edit != nil {
+		if err := c.Edit(o); err != nil {
+			return Order{}, err
+		}
+		if o.Status != from || o.ID != id || o.Version != version {
+			return Order{}, errors.New("oms: Change.Edit must not change status, id or version")
+		}
+	}
+	to := from
+	if c.Event != "" {
+		var err error
+		if to, err = s.guard(actor, o, c.Event); err != nil {
+			return Order{}, err
+		}
+	}
+	now := s.now()
+	o.Status = to
+	switch {
+	case to == OnHold || to == ReturnPending:
+		o.HeldFrom = from
+	case c.Event == EvShip:
+		for i := range o.Lines {
+			o.Lines[i].Shipped = o.Lines[i].Quantity
+		}
+	case c.Event == EvDeliver:
+		for i := range o.Lines {
+			o.Lines[i].Delivered = o.Lines[i].Shipped
+		}
+		o.DeliveredAt = now
+	}
+	o.UpdatedAt = now
+	if err := tx.Update(ctx, o); err != nil {
+		return Order{}, err
+	}
+	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: now, Actor: actor.ID, From: from, To: to, Event: c.Event, Reason: c.Reason}); err != nil {
+		return Order{}, err
+	}
+	emit := c.Emit
+	if to != from {
+		emit = append([]EventType{EventStatusChanged}, emit...)
+	} else if len(emit) == 0 {
+		emit = []EventType{EventUpdated}
+	}
+	for _, t := range emit {
+		if err := tx.AppendEvent(ctx, &Event{Type: t, OrderID: o.ID, Event: c.Event, From: from, To: to,
+			Actor: actor.ID, Reason: c.Reason, At: now, Channel: o.Channel}); err != nil {
+			return Order{}, err
+		}
+	}
+	return o.Clone(), nil
+}
+
+// guard evaluates the table and the order-dependent rules for ev.
+func (s *Service) guard(actor Actor, o *Order, ev EventName) (Status, error) {
+	refuse := func(g, detail string) (Status, error) {
+		return 0, &TransitionError{OrderID: o.ID, From: o.Status, Event: ev, Guard: g, Detail: detail}
+	}
+	to, ok := lifecycle.step(o.Status, ev, o.HeldFrom)
+	if !ok {
+		return refuse("table", "no such move in the lifecycle")
+	}
+	switch {
+	case o.Status == StockUnavailable && actor.Automated:
+		return refuse("stock-unavailable", "only an operator moves an order out of Stock Unavailable")
+	case ev == EvConfirm && o.ApprovalRequired && o.Approval != ApprovalApproved:
+		return refuse("approval", "approval is "+o.Approval.String())
+	case ev == EvShip && o.Shipment.AWB == "":
+		return refuse("awb", "no shipment reference (AWB) recorded")
+	case ev == EvRecordPayment && !o.FullyPaid():
+		return refuse("payment", "paid "+o.Paid.String()+" of "+o.Totals.Total.String())
+	case ev == EvRefund && o.Refunded.LessThan(o.Paid):
+		return refuse("refund", "refunded "+o.Refunded.String()+" of "+o.Paid.String()+" paid")
+	}
+	return to, nil
+}
+
+// Fire applies a bare lifecycle event.
+func (s *Service) Fire(ctx context.Context, actor Actor, id string, ev EventName, reason string) (Order, error) {
+	return s.Apply(ctx, actor, id, Change{Event: ev, Reason: reason})
+}
+
+// Submit moves a Draft order to Processing.
+func (s *Service) Submit(ctx context.Context, actor Actor, id string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvSubmit, "")
+}
+
+// Confirm moves an order to Confirmed. It is refused while a required
+// approval is pending or was rejected.
+func (s *Service) Confirm(ctx context.Context, actor Actor, id string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvConfirm, "")
+}
+
+// MarkReady moves a Confirmed order to Ready (stock reserved).
+func (s *Service) MarkReady(ctx context.Context, actor Actor, id string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvMarkReady, "")
+}
+
+// Ship records the shipment reference and moves the order to Shipping. An
+// empty AWB is refused (guard "awb") unless one was recorded before.
+func (s *Service) Ship(ctx context.Context, actor Actor, id string, sh Shipment) (Order, error) {
+	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, Emit: []EventType{EventShipmentRecorded},
+		Edit: func(o *Order) error {
+			if sh.AWB != "" {
+				o.Shipment = sh
+			}
+			return nil
+		}})
+}
+
+// Deliver moves a Shipping order to Delivered and records the delivered
+// quantities.
+func (s *Service) Deliver(ctx context.Context, actor Actor, id string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvDeliver, "")
+}
+
+// Hold suspends an order; Resume returns it to the status it left.
+func (s *Service) Hold(ctx context.Context, actor Actor, id, reason string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvHold, reason)
+}
+
+// Resume returns an On Hold order to the status it was held from.
+func (s *Service) Resume(ctx context.Context, actor Actor, id string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvResume, "")
+}
+
+// Cancel cancels an order that has not shipped.
+func (s *Service) Cancel(ctx context.Context, actor Actor, id, reason string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvCancel, reason)
+}
+
+// MarkStockUnavailable parks an order in Stock Unavailable (the back-order
+// list) after a failed stock check. Only an operator moves it on (verify,
+// confirm, hold or cancel); automation never does.
+func (s *Service) MarkStockUnavailable(ctx context.Context, actor Actor, id, reason string) (Order, error) {
+	return s.Fire(ctx, actor, id, EvMarkStockUnavailable, reason)
+}
+
+// RecordPayment adds amount to the order's paid amount. The status moves to
+// Paid only from Draft, Processing or Pending Payment and only when the
+// order is then paid in full; on any other status (Cancelled, Failed,
+// Return, Refund included) the payment is recorded as a fact and the status
+// stays as it is.
+func (s *Service) RecordPayment(ctx context.Context, actor Actor, id string, amount decimal.Decimal) (Order, error) {
+	if !amount.IsPositive() {
+		return Order{}, &ValidationError{Field: "amount", Reason: "payment must be positive"}
+	}
+	var out Order
+	err := s.store.Do(ctx, func(tx Tx) error {
+		o, err := tx.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !amount.Equal(RoundMoney(amount, o.Currency)) {
+			return &ValidationError{Field: "amount", Reason: "more decimals than " + o.Currency, Kind: ErrCurrencyMismatch}
+		}
+		c := Change{Reason: "payment " + amount.StringFixed(MinorUnits(o.Currency)), Emit: []EventType{EventPaymentRecorded},
+			Edit: func(o *Order) error { o.Paid = o.Paid.Add(amount); return nil }}
+		if _, ok := lifecycle.step(o.Status, EvRecordPayment, o.HeldFrom); ok && o.Paid.Add(amount).GreaterThanOrEqual(o.Totals.Total) {
+			c.Event = EvRecordPayment
+		}
+		out, err = s.applyTx(ctx, tx, actor, &o, c)
+		return err
+	})
+	return out, err
+}
+
+// Approve records a manager's approval of an order that needed one.
+func (s *Service) Approve(ctx context.Context, actor Actor, id string) (Order, error) {
+	return s.decide(ctx, actor, id, ApprovalApproved, "")
+}
+
+// Reject records a manager's refusal with its reason; the client is
+// notified through the EventRejected event. The order keeps its status and
+// can no longer be confirmed.
+func (s *Service) Reject(ctx context.Context, actor Actor, id, reason string) (Order, error) {
+	if reason == "" {
+		return Order{}, &ValidationError{Field: "reason", Reason: "a rejection needs a reason"}
+	}
+	return s.decide(ctx, actor, id, ApprovalRejected, reason)
+}
+
+func (s *Service) decide(ctx context.Context, actor Actor, id string, a Approval, reason string) (Order, error) {
+	if !actor.Can(PermApprove) || actor.ClientID != "" {
+		return Order{}, forbid(actor, PermApprove, "decide on an approval")
+	}
+	ev := EventApproved
+	if a == ApprovalRejected {
+		ev = EventRejected
+	}
+	return s.Apply(ctx, actor, id, Change{Reason: reason, Emit: []EventType{ev}, Permission: PermApprove,
+		Edit: func(o *Order) error {
+			if !o.ApprovalRequired || o.Approval != ApprovalPending {
+				detail := "no approval required"
+				if o.ApprovalRequired {
+					detail = "already " + o.Approval.String()
+				}
+				return &TransitionError{OrderID: o.ID, From: o.Status, Event: EventName(ev), Guard: "approval", Detail: detail}
+			}
+			o.Approval = a
+			o.RejectReason = reason
+			return nil
+		}})
+}
+
+// Get returns an order. Staff need PermView; a portal client sees only
+// their own orders.
+func (s *Service) Get(ctx context.Context, actor Actor, id string) (Order, error) {
+	o, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	if actor.ClientID != "" {
+		if o.Client.ID != actor.ClientID {
+			return Order{}, ErrNotFound // do not reveal other clients' orders
+		}
+	} else if !actor.Can(PermView) {
+		return Order{}, forbid(actor, PermView, "view orders")
+	}
+	return o, nil
+}
+
+// History returns an order's history.
+func (s *Service) History(ctx context.Context, actor Actor, id string) ([]HistoryEntry, error) {
+	if _, err := s.Get(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	return s.store.History(ctx, id)
+}
+
+// List returns one page of orders matching f. A portal client sees only
+// their own orders.
+func (s *Service) List(ctx context.Context, actor Actor, f Filter, p Page) (OrderPage, error) {
+	if actor.ClientID != "" {
+		f.ClientID = actor.ClientID
+	} else if !actor.Can(PermView) {
+		return OrderPage{}, forbid(actor, PermView, "list orders")
+	}
+	return s.store.List(ctx, f, p)
+}
+
+// Unconfirmed lists new orders to review: Draft and Processing (the
+// morning routine's first step). f narrows further (channel, dates).
+func (s *Service) Unconfirmed(ctx context.Context, actor Actor, f Filter, p Page) (OrderPage, error) {
+	f.Statuses = []Status{Draft, Processing}
+	return s.List(ctx, actor, f, p)
+}
+
+// AwaitingApprovalList lists orders blocked in the approval flow.
+func (s *Service) AwaitingApprovalList(ctx context.Context, actor Actor, f Filter, p Page) (OrderPage, error) {
+	f.Approval = AwaitingApproval
+	return s.List(ctx, actor, f, p)
+}
+
+// BackOrders lists orders in Stock Unavailable (16).
+func (s *Service) BackOrders(ctx context.Context, actor Actor, f Filter, p Page) (OrderPage, error) {
+	f.Statuses = []Status{StockUnavailable}
+	return s.List(ctx, actor, f, p)
+}
+
+// onConfirmed runs the channel's document automation after commit.
+func (s *Service) onConfirmed(ctx context.Context, e Event) error {
+	if e.To != Confirmed || e.From == Confirmed {
+		return nil
+	}
+	set, err := s.settings(ctx, e.Channel)
+	if err != nil {
+		return err
+	}
+	if !(set.AutoInvoice && s.cfg.Invoicer != nil) && !(set.AutoDeliveryNote && s.cfg.DeliveryNotes != nil) {
+		return nil
+	}
+	o, err := s.store.Get(ctx, e.OrderID)
+	if err != nil {
+		return err
+	}
+	if set.AutoInvoice && s.cfg.Invoicer != nil {
+		if err := s.cfg.Invoicer.CreateInvoice(ctx, o); err != nil {
+			return fmt.Errorf("oms: auto-invoice %s: %w", o.ID, err)
+		}
+	}
+	if set.AutoDeliveryNote && s.cfg.DeliveryNotes != nil {
+		if err := s.cfg.DeliveryNotes.CreateDeliveryNote(ctx, o); err != nil {
+			return fmt.Errorf("oms: auto delivery note %s: %w", o.ID, err)
+		}
+	}
+	return nil
+}
