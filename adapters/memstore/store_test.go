@@ -1,0 +1,13 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/azuvio/omnisales/adapters/memstore"
+	"github.com/azuvio/omnisales/oms"
+	"github.com/azuvio/omnisales/oms/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) oms.Store { return memstore.New() })
+}
