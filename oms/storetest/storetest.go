@@ -47,8 +47,8 @@ func Order(n int) oms.Order {
 	o := oms.Order{
 		ID: fmt.Sprintf("ord-%06d", n), Number: fmt.Sprintf("N%06d", n),
 		Channel: oms.ChannelRef{Type: oms.ChannelPortal, ID: 2}, Type: "b2b",
-		Client:   oms.Client{ID: "C1", Groups: []string{"VIP", "Wholesale"}, Email: "c1@example.com"},
-		Lines:    lines, Currency: "RON", Status: oms.Draft,
+		Client: oms.Client{ID: "C1", Groups: []string{"VIP", "Wholesale"}, Email: "c1@example.com"},
+		Lines:  lines, Currency: "RON", Status: oms.Draft,
 		CreatedAt: base.Add(time.Duration(n) * time.Second), UpdatedAt: base.Add(time.Duration(n) * time.Second),
 	}
 	o.Totals = oms.ComputeTotals(o.Lines, o.Currency, decimal.RequireFromString("15"))
