@@ -24,6 +24,9 @@ type Store struct {
 	// first is the position of the oldest row that may be unacknowledged.
 	first  int
 	nextEv int64
+	// exts holds the tables of other packages' stores (returns, channels),
+	// each in its own file of this package; see table.
+	exts map[string]any
 }
 
 type indexKey struct {
@@ -47,7 +50,23 @@ func New() *Store {
 		orders:  map[string]*oms.Order{},
 		byExt:   map[oms.ExternalKey]string{},
 		history: map[string][]oms.HistoryEntry{},
+		exts:    map[string]any{},
 	}
+}
+
+// table returns the extension state named name, creating it with init on
+// first use. Call it with s.mu held (inside do, or after Lock/RLock —
+// creation under RLock is not allowed, so readers get nil when absent).
+func (s *Store) table(name string, init func() any) any {
+	if v, ok := s.exts[name]; ok {
+		return v
+	}
+	if init == nil {
+		return nil
+	}
+	v := init()
+	s.exts[name] = v
+	return v
 }
 
 // SetClock replaces the clock used for outbox leases (tests of lease
