@@ -1,0 +1,31 @@
+// Package woocommerce is a client for the WooCommerce REST API v3
+// (/wp-json/wc/v3) and a handler for its webhooks. It knows nothing of the
+// rest of omnisales: it speaks WooCommerce's types.
+//
+// Where to start:
+//
+//   - [NewClient] with a site URL, the REST consumer key and secret, and a
+//     [Config] (its zero value is ready). The client is safe for concurrent use.
+//   - [OrdersService.List] reads one page of orders; [OrdersService.Walk] and
+//     [OrdersService.ListAll] read every page (use ModifiedAfter for
+//     incremental pulls). [OrdersService.UpdateStatus] pushes a status.
+//   - [ProductsService.GetBySKU] and [ProductsService.Batch], which splits
+//     catalogue pushes into requests of at most 100 items and reports
+//     per-product failures in [BatchResult].
+//   - [NewWebhookHandler] verifies, deduplicates and decodes order webhooks.
+//   - Errors: API answers are [*Error] (errors.As); kinds such as
+//     [ErrNotFound], [ErrUnauthorized], [ErrRateLimited] and [ErrUnreachable]
+//     work with errors.Is.
+//
+// Requests go through go-retryablehttp: 429, 5xx, timeouts and connection
+// errors are retried with bounded backoff that honours Retry-After, waits
+// end with the context, and writes are retried only when repeating them is
+// harmless. Credentials are added to each request at the last moment, so
+// they never show in error text, logs or the *http.Response kept in errors.
+//
+// Decoding follows the real payloads: amounts are strings (and
+// line_items[].price a JSON number) read into exact decimals, SKUs may be
+// null, and times are taken from the zoneless *_gmt fields as UTC.
+//
+// The package woocommercetest holds a fake WooCommerce server for tests.
+package woocommerce
