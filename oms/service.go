@@ -86,7 +86,19 @@ func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Mic
 
 // newID is time-ordered (hex milliseconds) with 64 random bits.
 func newID() string {
-	return fmt.Sprintf("o%011x%016x", time.Now().UnixMilli(), rand.Uint64())
+	var b [28]byte
+	const hexd = "0123456789abcdef"
+	b[0] = 'o'
+	ms, r := uint64(time.Now().UnixMilli()), rand.Uint64()
+	for i := 11; i >= 1; i-- {
+		b[i] = hexd[ms&15]
+		ms >>= 4
+	}
+	for i := 27; i >= 12; i-- {
+		b[i] = hexd[r&15]
+		r >>= 4
+	}
+	return string(b[:])
 }
 
 func (s *Service) settings(ctx context.Context, ch ChannelRef) (ChannelSettings, error) {
@@ -167,8 +179,7 @@ func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, er
 			}
 		}
 		if set.AutoConfirm && !o.ApprovalRequired {
-			_, err := s.applyTx(ctx, tx, System("auto-confirm"), &o, Change{Event: EvConfirm, Reason: "channel auto-confirm"})
-			return err
+			return s.applyTx(ctx, tx, System("auto-confirm"), &o, Change{Event: EvConfirm, Reason: "channel auto-confirm"})
 		}
 		return nil
 	})
@@ -199,19 +210,18 @@ type Change struct {
 // Apply runs one change in its own unit of work and returns the order as
 // committed. A refused change (guard, permission, conflict) writes nothing.
 func (s *Service) Apply(ctx context.Context, actor Actor, id string, c Change) (Order, error) {
-	var out Order
+	var o Order
 	err := s.store.Do(ctx, func(tx Tx) error {
-		o, err := tx.Get(ctx, id)
-		if err != nil {
+		var err error
+		if o, err = tx.Get(ctx, id); err != nil {
 			return err
 		}
-		out, err = s.applyTx(ctx, tx, actor, &o, c)
-		return err
+		return s.applyTx(ctx, tx, actor, &o, c)
 	})
 	if err != nil {
 		return Order{}, err
 	}
-	return out, nil
+	return o, nil
 }
 
 // ApplyTx runs a change inside the caller's unit of work, so a package
@@ -222,7 +232,10 @@ func (s *Service) ApplyTx(ctx context.Context, tx Tx, actor Actor, id string, c 
 	if err != nil {
 		return Order{}, err
 	}
-	return s.applyTx(ctx, tx, actor, &o, c)
+	if err := s.applyTx(ctx, tx, actor, &o, c); err != nil {
+		return Order{}, err
+	}
+	return o, nil
 }
 
 func (s *Service) authorize(actor Actor, o *Order, c Change) error {
@@ -251,33 +264,35 @@ func (s *Service) authorize(actor Actor, o *Order, c Change) error {
 	return nil
 }
 
-func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c Change) (Order, error) {
+// applyTx changes *o (read through tx) and writes it with its history and
+// events. On error *o may be partly changed and must be discarded.
+func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c Change) error {
 	if c.Event != "" && !knownEvent(c.Event) {
-		return Order{}, fmt.Errorf("%w: %q", ErrUnknownEvent, c.Event)
+		return fmt.Errorf("%w: %q", ErrUnknownEvent, c.Event)
 	}
 	if err := s.authorize(actor, o, c); err != nil {
-		return Order{}, err
+		return err
 	}
 	from, id, version := o.Status, o.ID, o.Version
 	if c.Edit != nil {
 		if err := c.Edit(o); err != nil {
-			return Order{}, err
+			return err
 		}
 		if o.Status != from || o.ID != id || o.Version != version {
-			return Order{}, errors.New("oms: Change.Edit must not change status, id or version")
+			return errors.New("oms: Change.Edit must not change status, id or version")
 		}
 	}
 	to := from
 	if c.Event != "" {
 		var err error
 		if to, err = s.guard(actor, o, c.Event); err != nil {
-			return Order{}, err
+			return err
 		}
 	}
 	now := s.now()
 	o.Status = to
 	switch {
-	case to == OnHold || to == ReturnPending:
+	case to != from && (to == OnHold || to == ReturnPending):
 		o.HeldFrom = from
 	case c.Event == EvShip:
 		for i := range o.Lines {
@@ -291,10 +306,10 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 	}
 	o.UpdatedAt = now
 	if err := tx.Update(ctx, o); err != nil {
-		return Order{}, err
+		return err
 	}
 	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: now, Actor: actor.ID, From: from, To: to, Event: c.Event, Reason: c.Reason}); err != nil {
-		return Order{}, err
+		return err
 	}
 	emit := c.Emit
 	if to != from {
@@ -305,10 +320,10 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 	for _, t := range emit {
 		if err := tx.AppendEvent(ctx, &Event{Type: t, OrderID: o.ID, Event: c.Event, From: from, To: to,
 			Actor: actor.ID, Reason: c.Reason, At: now, Channel: o.Channel}); err != nil {
-			return Order{}, err
+			return err
 		}
 	}
-	return o.Clone(), nil
+	return nil
 }
 
 // guard evaluates the table and the order-dependent rules for ev.
@@ -419,8 +434,11 @@ func (s *Service) RecordPayment(ctx context.Context, actor Actor, id string, amo
 		if _, ok := lifecycle.step(o.Status, EvRecordPayment, o.HeldFrom); ok && o.Paid.Add(amount).GreaterThanOrEqual(o.Totals.Total) {
 			c.Event = EvRecordPayment
 		}
-		out, err = s.applyTx(ctx, tx, actor, &o, c)
-		return err
+		if err := s.applyTx(ctx, tx, actor, &o, c); err != nil {
+			return err
+		}
+		out = o
+		return nil
 	})
 	return out, err
 }

@@ -20,9 +20,12 @@ type Store struct {
 	// index holds the orders in list order (CreatedAt, ID).
 	index   []indexKey
 	history map[string][]oms.HistoryEntry
-	outbox  []*outboxRow
-	// first is the position of the oldest row that may be unacknowledged.
-	first  int
+	// outbox holds event id i at outbox[(i-1)/chunk][(i-1)%chunk]. Fixed
+	// chunks never move, and chunks whose rows are all acknowledged are
+	// released (set to nil) so a long-running process does not keep them.
+	outbox []*[chunk]outboxRow
+	// first is the id of the oldest event that may be unacknowledged.
+	first  int64
 	nextEv int64
 	// exts holds the tables of other packages' stores (returns, channels),
 	// each in its own file of this package; see table.
@@ -32,6 +35,17 @@ type Store struct {
 type indexKey struct {
 	at time.Time
 	id string
+}
+
+const chunk = 1024
+
+// row returns the outbox row of event id (1-based); nil if released.
+func (s *Store) row(id int64) *outboxRow {
+	c := (id - 1) / chunk
+	if id < 1 || id > s.nextEv || s.outbox[c] == nil {
+		return nil
+	}
+	return &s.outbox[c][(id-1)%chunk]
 }
 
 type outboxRow struct {
@@ -83,12 +97,39 @@ func (s *Store) SetClock(now func() time.Time) {
 // Tx is the unit of work of a Store. Other packages' stores (returns,
 // channels) extend it in this package.
 type Tx struct {
-	s    *Store
+	s *Store
+	// ops undoes the core's writes without a closure per write (the hot
+	// path); undo holds extension undos. Both run newest first.
+	ops  []undoOp
 	undo []func()
 }
 
-// onRollback records how to undo a write already applied.
-func (t *Tx) onRollback(f func()) { t.undo = append(t.undo, f) }
+type undoKind uint8
+
+const (
+	undoInsert undoKind = iota
+	undoUpdate
+	undoHistory
+	undoEvent
+	undoFunc
+)
+
+type undoOp struct {
+	kind  undoKind
+	order *oms.Order // undoInsert: the inserted order; undoUpdate: the previous value
+	id    string
+	n     int // undoHistory: previous length
+	fn    int // undoFunc: index in undo
+}
+
+var txPool = sync.Pool{New: func() any { return new(Tx) }}
+
+// onRollback records how to undo a write already applied (for extension
+// tables in other files of this package).
+func (t *Tx) onRollback(f func()) {
+	t.undo = append(t.undo, f)
+	t.ops = append(t.ops, undoOp{kind: undoFunc, fn: len(t.undo) - 1})
+}
 
 // Do runs fn holding the store's lock; on error it undoes fn's writes in
 // reverse order.
@@ -102,12 +143,14 @@ func (s *Store) do(ctx context.Context, fn func(t *Tx) error) (err error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := &Tx{s: s}
+	t := txPool.Get().(*Tx)
+	t.s = s
+	done := false
 	defer func() {
-		if r := recover(); r != nil {
-			t.rollback()
-			panic(r)
+		if !done {
+			t.rollback() // fn panicked: leave the store as it was
 		}
+		t.release()
 	}()
 	err = fn(t)
 	if err == nil {
@@ -116,14 +159,48 @@ func (s *Store) do(ctx context.Context, fn func(t *Tx) error) (err error) {
 	if err != nil {
 		t.rollback()
 	}
+	done = true
 	return err
 }
 
+func (t *Tx) release() {
+	clear(t.ops)
+	clear(t.undo)
+	t.ops, t.undo, t.s = t.ops[:0], t.undo[:0], nil
+	txPool.Put(t)
+}
+
 func (t *Tx) rollback() {
-	for i := len(t.undo) - 1; i >= 0; i-- {
-		t.undo[i]()
+	s := t.s
+	for i := len(t.ops) - 1; i >= 0; i-- {
+		op := t.ops[i]
+		switch op.kind {
+		case undoInsert:
+			o := op.order
+			delete(s.orders, o.ID)
+			if o.ExternalID != "" {
+				delete(s.byExt, o.Key())
+			}
+			k := indexKey{at: o.CreatedAt, id: o.ID}
+			j := sort.Search(len(s.index), func(i int) bool { return !less(s.index[i], k) })
+			s.index = slices.Delete(s.index, j, j+1)
+		case undoUpdate:
+			s.orders[op.order.ID] = op.order
+		case undoHistory:
+			if op.n == 0 {
+				delete(s.history, op.id)
+			} else {
+				s.history[op.id] = s.history[op.id][:op.n]
+			}
+		case undoEvent:
+			*s.row(s.nextEv) = outboxRow{}
+			s.nextEv--
+		case undoFunc:
+			t.undo[op.fn]()
+		}
 	}
-	t.undo = nil
+	t.ops = t.ops[:0]
+	t.undo = t.undo[:0]
 }
 
 func notFound(id string) error { return fmt.Errorf("memstore: order %s: %w", id, oms.ErrNotFound) }
@@ -179,14 +256,7 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 		pos = sort.Search(len(s.index), func(i int) bool { return less(k, s.index[i]) })
 	}
 	s.index = slices.Insert(s.index, pos, k)
-	t.onRollback(func() {
-		delete(s.orders, o.ID)
-		if o.ExternalID != "" {
-			delete(s.byExt, key)
-		}
-		i := sort.Search(len(s.index), func(i int) bool { return !less(s.index[i], k) })
-		s.index = slices.Delete(s.index, i, i+1)
-	})
+	t.ops = append(t.ops, undoOp{kind: undoInsert, order: &c})
 	return nil
 }
 
@@ -210,26 +280,21 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	if cur.Key() != o.Key() || !cur.CreatedAt.Equal(o.CreatedAt) {
 		return &oms.ValidationError{Field: "external key", Reason: "channel, store, external id and creation time are fixed"}
 	}
-	prev := cur
+	// The stored value is replaced, never edited in place: readers got
+	// copies, and the undo log keeps the previous pointer.
 	o.Version++
 	c := o.Clone()
 	s.orders[o.ID] = &c
-	t.onRollback(func() { s.orders[o.ID] = prev; o.Version-- })
+	t.ops = append(t.ops, undoOp{kind: undoUpdate, order: cur})
 	return nil
 }
 
 // AppendHistory implements oms.Tx.
 func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
 	s := t.s
-	n := len(s.history[e.OrderID])
-	s.history[e.OrderID] = append(s.history[e.OrderID], e)
-	t.onRollback(func() {
-		if n == 0 {
-			delete(s.history, e.OrderID)
-			return
-		}
-		s.history[e.OrderID] = s.history[e.OrderID][:n]
-	})
+	h := s.history[e.OrderID]
+	s.history[e.OrderID] = append(h, e)
+	t.ops = append(t.ops, undoOp{kind: undoHistory, id: e.OrderID, n: len(h)})
 	return nil
 }
 
@@ -238,12 +303,11 @@ func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
 	s := t.s
 	s.nextEv++
 	e.ID = s.nextEv
-	s.outbox = append(s.outbox, &outboxRow{ev: *e})
-	t.onRollback(func() {
-		s.outbox = s.outbox[:len(s.outbox)-1]
-		s.nextEv--
-		e.ID = 0
-	})
+	if c := int((s.nextEv - 1) / chunk); c == len(s.outbox) {
+		s.outbox = append(s.outbox, new([chunk]outboxRow))
+	}
+	*s.row(e.ID) = outboxRow{ev: *e}
+	t.ops = append(t.ops, undoOp{kind: undoEvent})
 	return nil
 }
 
@@ -324,12 +388,18 @@ func (s *Store) ClaimEvents(ctx context.Context, worker string, limit int, lease
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock()
-	for s.first < len(s.outbox) && s.outbox[s.first].acked {
+	if s.first == 0 {
+		s.first = 1
+	}
+	for s.first <= s.nextEv && s.row(s.first).acked {
+		if (s.first-1)%chunk == chunk-1 {
+			s.outbox[(s.first-1)/chunk] = nil // every row of this chunk is acknowledged
+		}
 		s.first++
 	}
 	var out []oms.Event
-	for i := s.first; i < len(s.outbox) && len(out) < limit; i++ {
-		r := s.outbox[i]
+	for id := s.first; id <= s.nextEv && len(out) < limit; id++ {
+		r := s.row(id)
 		if r.acked || (r.worker != "" && now.Before(r.leaseUntil)) {
 			continue
 		}
@@ -348,10 +418,8 @@ func (s *Store) AckEvents(ctx context.Context, ids ...int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, id := range ids {
-		// Ids are dense and increasing from 1, so the row is at id-1 once
-		// rows before it were never removed.
-		if i := int(id - 1); i >= 0 && i < len(s.outbox) && s.outbox[i].ev.ID == id {
-			s.outbox[i].acked = true
+		if r := s.row(id); r != nil {
+			r.acked = true
 		}
 	}
 	return nil
