@@ -1,0 +1,83 @@
+// Package discount applies trade discounts and vouchers to a priced cart and
+// writes the applied-discount log.
+//
+// Start with [NewEngine], which validates and indexes a set of [Rule] values,
+// then call [Engine.Apply] with a [Cart] whose lines carry their tier prices
+// (from package pricing). The [Result] has the discounted lines, the cart
+// totals, the log rows and, when a voucher applied, a [Redemption] that the
+// caller commits with [Ledger.Redeem] when the cart becomes an order
+// (after [Result.SetOrder]).
+//
+// The package is pure: no I/O, no knowledge of orders.
+//
+// # Matching
+//
+// A rule applies to a cart line only when every dimension matches:
+//
+//   - Client: the rule lists no clients and no client groups, or it lists the
+//     cart's client, or it lists one of the cart's client groups.
+//   - Product: the rule lists no products and no product groups (an
+//     order-level rule, which matches every line), or it lists the line's
+//     product, or one of the line's product groups.
+//   - Channel: the rule's channel is 0 (all channels) or the cart's channel.
+//   - Store: the rule's store is empty (all stores) or the cart's store.
+//   - Currency: the rule has no currency (a percentage without minimum) or
+//     the cart's currency (compared case-insensitively).
+//   - Time: the cart's day, read in the shop's time zone
+//     ([Config.Location], UTC by default), is within [Start, End], both days
+//     inclusive; a zero Start or End leaves that side open.
+//   - Minimum order value: the cart subtotal after tier pricing and before any
+//     discount is at least the rule's MinOrderValue.
+//   - Voucher: a rule without a code is automatic; a rule with a code applies
+//     only when the cart carries that code, compared trimmed and
+//     case-insensitively.
+//
+// # Amounts and rounding
+//
+// A line's total is its unit price × quantity rounded half-up (half away
+// from zero) to the currency's minor unit ([MinorUnits]). Each rule's saving
+// on a line is computed at full precision and rounded the same way once:
+//
+//   - Percent: line total × value / 100, that is unit price × value / 100 per
+//     unit.
+//   - Fixed on a product-scoped rule: value per unit, capped at the unit
+//     price (value × quantity, capped at the line total).
+//   - Fixed on an order-level rule: taken once per cart, spread over the
+//     matching lines in proportion to their totals with [Allocate] (largest
+//     remainder), so the parts add up exactly to the amount; never more than
+//     the lines' totals.
+//
+// No saving exceeds what is left of the line, so no line and no total is
+// ever below zero.
+//
+// # Stacking
+//
+// The default policy, [BestPerLine], gives each line the single automatic
+// rule that saves the most on it; ties go to the later Start, then to the
+// lower id. For an order-level fixed rule the saving compared is the line's
+// share of the amount spread over all the lines it matches; a line that takes
+// another rule gives up its share, which is not moved to other lines. Then
+// at most one voucher (the cart carries one code) applies on the prices after
+// the automatic discounts. [StackAll], an opt-in, applies every matching
+// automatic rule in turn on the running price (later Start first, then lower
+// id) before the voucher. Under both policies the result does not depend on
+// the order in which rules were given.
+//
+// # Vouchers and usage limits
+//
+// A code that cannot apply is reported in [Result.VoucherRefused] as a
+// [*VoucherError] with a [Refusal] reason (unknown code, not yet valid,
+// expired, other channel, other store, other currency, client not eligible,
+// no eligible product, below minimum with the missing amount, usage
+// exhausted); the cart is then discounted without it. A voucher may have a
+// total and a per-client limit. [Engine.Apply] checks them against
+// [Config.Usage] if set, but only [Ledger.Redeem] counts a use, atomically.
+//
+// # Engines
+//
+// [Engine] indexes rules by product, product group, client, client group and
+// voucher code, and keeps order-level rules for everyone in a bucket of their
+// own, so Apply looks only at rules that could touch the cart. The tests keep
+// a linear reference that checks every rule against every line, and assert
+// that both agree.
+package discount

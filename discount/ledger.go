@@ -1,0 +1,93 @@
+package discount
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Ledger counts voucher redemptions in memory and enforces usage limits.
+// The zero value is empty and ready; it is safe for concurrent use, and
+// Redeem checks and counts under one lock, so two carts racing for the last
+// use of a voucher cannot both get it.
+type Ledger struct {
+	mu       sync.Mutex
+	total    map[RuleID]int64
+	byClient map[ruleClient]int64
+	orders   map[ruleOrder]ClientID
+}
+
+type ruleClient struct {
+	rule   RuleID
+	client ClientID
+}
+
+type ruleOrder struct {
+	rule  RuleID
+	order string
+}
+
+var _ UsageCounter = (*Ledger)(nil)
+
+// Usage implements [UsageCounter]. It never fails.
+func (l *Ledger) Usage(_ context.Context, rule RuleID, client ClientID) (total, byClient int64, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.total[rule], l.byClient[ruleClient{rule, client}], nil
+}
+
+// Redeem records one use of the voucher if its limits allow it. When the
+// total or the client's limit is already reached it returns a
+// [*VoucherError] with RefusedUsageExhausted and records nothing. A
+// redemption with an Order that is already recorded for the same rule
+// succeeds without counting twice, so a retried commit is safe.
+func (l *Ledger) Redeem(_ context.Context, r Redemption) error {
+	if r.Rule <= 0 {
+		return &VoucherError{Code: r.Code, Reason: RefusedUnknown}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.total == nil {
+		l.total = make(map[RuleID]int64)
+		l.byClient = make(map[ruleClient]int64)
+		l.orders = make(map[ruleOrder]ClientID)
+	}
+	if r.Order != "" {
+		if _, done := l.orders[ruleOrder{r.Rule, r.Order}]; done {
+			return nil
+		}
+	}
+	rc := ruleClient{r.Rule, r.Client}
+	if (r.TotalLimit > 0 && l.total[r.Rule] >= r.TotalLimit) ||
+		(r.PerClientLimit > 0 && l.byClient[rc] >= r.PerClientLimit) {
+		return &VoucherError{Code: r.Code, Rule: r.Rule, Reason: RefusedUsageExhausted}
+	}
+	l.total[r.Rule]++
+	l.byClient[rc]++
+	if r.Order != "" {
+		l.orders[ruleOrder{r.Rule, r.Order}] = r.Client
+	}
+	return nil
+}
+
+// Release gives back a use recorded by Redeem, for an order that was
+// cancelled. It returns ErrNotRedeemed when there is nothing to give back.
+func (l *Ledger) Release(_ context.Context, r Redemption) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rc := ruleClient{r.Rule, r.Client}
+	if r.Order != "" {
+		ro := ruleOrder{r.Rule, r.Order}
+		client, ok := l.orders[ro]
+		if !ok {
+			return fmt.Errorf("discount: releasing rule %d for order %q: %w", r.Rule, r.Order, ErrNotRedeemed)
+		}
+		delete(l.orders, ro)
+		rc.client = client
+	} else if l.byClient[rc] == 0 {
+		return fmt.Errorf("discount: releasing rule %d for client %q: %w", r.Rule, r.Client, ErrNotRedeemed)
+	}
+	l.total[r.Rule]--
+	l.byClient[rc]--
+	return nil
+}

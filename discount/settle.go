@@ -1,0 +1,226 @@
+package discount
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// settle turns candidate rules into a result. The fast engine and the linear
+// reference share it; they differ only in how they find the candidates.
+//
+// cands[i] holds the automatic rules that match line i in every dimension;
+// v is the rule of the cart's voucher code (nil when unknown or no code) and
+// vlines[i] says whether line i is in v's product scope.
+func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string, day int32,
+	base []decimal.Decimal, subtotal decimal.Decimal, cands [][]*compiled, v *compiled, vlines []bool) (Result, error) {
+	n := len(cart.Lines)
+	running := slices.Clone(base)
+	applied := make([][]Applied, n)
+	take := func(r *compiled, amts []decimal.Decimal) {
+		for i, a := range amts {
+			if a.IsPositive() {
+				running[i] = running[i].Sub(a)
+				applied[i] = append(applied[i], Applied{Rule: r.ID, Name: r.Name, Voucher: r.code, Saved: a})
+			}
+		}
+	}
+	for _, cs := range cands {
+		slices.SortFunc(cs, prioCmp)
+	}
+
+	if cfg.Policy == StackAll {
+		var all []*compiled
+		for _, cs := range cands {
+			for _, c := range cs {
+				if !slices.Contains(all, c) {
+					all = append(all, c)
+				}
+			}
+		}
+		slices.SortFunc(all, prioCmp)
+		elig := make([]bool, n)
+		for _, r := range all {
+			for i, cs := range cands {
+				elig[i] = slices.Contains(cs, r)
+			}
+			take(r, amounts(r, elig, running, cart, exp))
+		}
+	} else {
+		// An order-level fixed amount is spread over every line it matches,
+		// and each line compares its share with the other rules.
+		var shares map[*compiled][]decimal.Decimal
+		chosen := make([]*compiled, n)
+		saved := make([]decimal.Decimal, n)
+		for i, cs := range cands {
+			var best *compiled
+			var bestAmt decimal.Decimal
+			for _, r := range cs {
+				var amt decimal.Decimal
+				if r.orderLevel && r.Kind == Fixed {
+					s, ok := shares[r]
+					if !ok {
+						elig := make([]bool, n)
+						for j, cj := range cands {
+							elig[j] = slices.Contains(cj, r)
+						}
+						s = amounts(r, elig, base, cart, exp)
+						if shares == nil {
+							shares = make(map[*compiled][]decimal.Decimal)
+						}
+						shares[r] = s
+					}
+					amt = s[i]
+				} else {
+					amt = lineAmount(r, base[i], cart.Lines[i].Quantity, exp)
+				}
+				// cs is in priority order, so ties keep the earlier rule.
+				if best == nil || amt.GreaterThan(bestAmt) {
+					best, bestAmt = r, amt
+				}
+			}
+			if best != nil && bestAmt.IsPositive() {
+				chosen[i], saved[i] = best, bestAmt
+			}
+		}
+		for i, r := range chosen {
+			if r != nil {
+				running[i] = running[i].Sub(saved[i])
+				applied[i] = append(applied[i], Applied{Rule: r.ID, Name: r.Name, Saved: saved[i]})
+			}
+		}
+	}
+
+	res := Result{Currency: cart.Currency}
+	if code := strings.TrimSpace(cart.Voucher); code != "" {
+		refusal, err := verdict(ctx, cfg, v, cart, cur, day, subtotal, vlines)
+		if err != nil {
+			return Result{}, err
+		}
+		if refusal != nil {
+			refusal.Code = code
+			res.VoucherRefused = refusal
+		} else {
+			take(v, amounts(v, vlines, running, cart, exp))
+			res.Voucher = v.code
+			res.Redemption = &Redemption{Rule: v.ID, Code: v.code, Client: cart.Client,
+				TotalLimit: v.TotalLimit, PerClientLimit: v.PerClientLimit}
+		}
+	}
+
+	unitExp := exp + 4
+	res.Lines = make([]LineResult, n)
+	for i := range cart.Lines {
+		l := &cart.Lines[i]
+		q := decimal.NewFromInt(l.Quantity)
+		lr := LineResult{Product: l.Product, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			Total: base[i], Applied: applied[i]}
+		origTotal, origUnit := base[i], l.UnitPrice
+		for _, a := range applied[i] {
+			lr.Discount = lr.Discount.Add(a.Saved)
+			after := origTotal.Sub(a.Saved)
+			unitAfter := decimal.Max(decimal.Zero, origUnit.Sub(a.Saved.DivRound(q, unitExp)))
+			res.Log = append(res.Log, LogRow{
+				Rule: a.Rule, RuleName: a.Name, Client: cart.Client, Product: l.Product,
+				Channel: cart.Channel, Voucher: a.Voucher,
+				OriginalPrice: origUnit, PriceAfter: unitAfter,
+				OriginalTotal: origTotal, TotalAfter: after, Saved: a.Saved,
+				Quantity: l.Quantity, Currency: cart.Currency, At: cart.At,
+			})
+			origTotal, origUnit = after, unitAfter
+		}
+		lr.TotalAfter = base[i].Sub(lr.Discount)
+		lr.UnitDiscount = lr.Discount.DivRound(q, unitExp)
+		lr.UnitPriceAfter = decimal.Max(decimal.Zero, l.UnitPrice.Sub(lr.UnitDiscount))
+		res.Lines[i] = lr
+		res.Subtotal = res.Subtotal.Add(lr.Total)
+		res.Discount = res.Discount.Add(lr.Discount)
+	}
+	res.Total = res.Subtotal.Sub(res.Discount)
+	return res, nil
+}
+
+// lineAmount is what a percentage or a per-unit fixed rule saves on a line
+// whose running total is total, rounded half-up to the minor unit and never
+// more than total.
+func lineAmount(r *compiled, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
+	var a decimal.Decimal
+	if r.Kind == Percent {
+		a = total.Mul(r.Value).DivRound(hundred, exp)
+	} else {
+		a = r.Value.Mul(decimal.NewFromInt(qty)).Round(exp)
+	}
+	if a.GreaterThan(total) {
+		return total
+	}
+	return a
+}
+
+// amounts is what rule r saves on each eligible line given the running line
+// totals. An order-level fixed amount is allocated over the eligible lines by
+// value; everything else is per line.
+func amounts(r *compiled, elig []bool, running []decimal.Decimal, cart *Cart, exp int32) []decimal.Decimal {
+	out := make([]decimal.Decimal, len(running))
+	if r.orderLevel && r.Kind == Fixed {
+		weights := make([]decimal.Decimal, len(running))
+		for i, ok := range elig {
+			if ok {
+				weights[i] = running[i]
+			}
+		}
+		return Allocate(r.Value, weights, exp)
+	}
+	for i, ok := range elig {
+		if ok {
+			out[i] = lineAmount(r, running[i], cart.Lines[i].Quantity, exp)
+		}
+	}
+	return out
+}
+
+// verdict checks an entered voucher in the order of the Refusal constants and
+// returns the first reason that holds, or nil when the voucher applies.
+func verdict(ctx context.Context, cfg *Config, v *compiled, cart *Cart, cur string, day int32,
+	subtotal decimal.Decimal, vlines []bool) (*VoucherError, error) {
+	if v == nil {
+		return &VoucherError{Reason: RefusedUnknown}, nil
+	}
+	ve := &VoucherError{Rule: v.ID}
+	switch {
+	case day < v.start:
+		ve.Reason = RefusedNotYetValid
+	case day > v.end:
+		ve.Reason = RefusedExpired
+	case v.Channel != 0 && v.Channel != cart.Channel:
+		ve.Reason = RefusedOtherChannel
+	case v.Store != "" && v.Store != cart.Store:
+		ve.Reason = RefusedOtherStore
+	case v.currency != "" && v.currency != cur:
+		ve.Reason = RefusedOtherCurrency
+	case !v.buyerOK(cart.Client, cart.Groups):
+		ve.Reason = RefusedClientNotEligible
+	case !slices.Contains(vlines, true):
+		ve.Reason = RefusedNoEligibleProduct
+	case subtotal.LessThan(v.MinOrderValue):
+		ve.Reason = RefusedBelowMinimum
+		ve.Missing = v.MinOrderValue.Sub(subtotal)
+		ve.Currency = v.Currency
+	default:
+		if cfg.Usage == nil || (v.TotalLimit == 0 && v.PerClientLimit == 0) {
+			return nil, nil
+		}
+		total, mine, err := cfg.Usage.Usage(ctx, v.ID, cart.Client)
+		if err != nil {
+			return nil, fmt.Errorf("discount: reading usage of voucher rule %d: %w", v.ID, err)
+		}
+		if (v.TotalLimit > 0 && total >= v.TotalLimit) || (v.PerClientLimit > 0 && mine >= v.PerClientLimit) {
+			ve.Reason = RefusedUsageExhausted
+			return ve, nil
+		}
+		return nil, nil
+	}
+	return ve, nil
+}
