@@ -2,7 +2,6 @@ package oms_test
 
 import (
 	"errors"
-	"fmt"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -148,6 +147,6 @@ func TestReplayRejectsForgedHistory(t *testing.T) {
 	}
 	h[2].To = oms.Confirmed
 	if _, err := oms.Replay(h); err == nil {
-		t.Fatal(fmt.Sprint("resume to a status never left was accepted"))
+		t.Fatal("resume to a status never left was accepted")
 	}
 }

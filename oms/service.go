@@ -465,6 +465,8 @@ func (s *Service) decide(ctx context.Context, actor Actor, id string, a Approval
 	ev := EventApproved
 	if a == ApprovalRejected {
 		ev = EventRejected
+	} else {
+		reason = "approved"
 	}
 	return s.Apply(ctx, actor, id, Change{Reason: reason, Emit: []EventType{ev}, Permission: PermApprove,
 		Edit: func(o *Order) error {
@@ -476,7 +478,9 @@ func (s *Service) decide(ctx context.Context, actor Actor, id string, a Approval
 				return &TransitionError{OrderID: o.ID, From: o.Status, Event: EventName(ev), Guard: "approval", Detail: detail}
 			}
 			o.Approval = a
-			o.RejectReason = reason
+			if a == ApprovalRejected {
+				o.RejectReason = reason
+			}
 			return nil
 		}})
 }

@@ -432,6 +432,11 @@ func TestListPaginationAndQueries(t *testing.T) {
 	if len(got) != 25 {
 		t.Fatalf("walked %d orders, want 25", len(got))
 	}
+	for i := range ids {
+		if got[i] != ids[i] {
+			t.Fatalf("list order: position %d is %s, want %s (creation order)", i, got[i], ids[i])
+		}
+	}
 	seen := map[string]bool{}
 	for _, id := range got {
 		if seen[id] {
