@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -210,19 +211,24 @@ type Change struct {
 // Apply runs one change in its own unit of work and returns the order as
 // committed. A refused change (guard, permission, conflict) writes nothing.
 func (s *Service) Apply(ctx context.Context, actor Actor, id string, c Change) (Order, error) {
-	var o Order
+	// A pooled scratch order: the closure below makes its order escape,
+	// and an order is most of a transition's allocation.
+	o := scratch.Get().(*Order)
+	defer func() { *o = Order{}; scratch.Put(o) }()
 	err := s.store.Do(ctx, func(tx Tx) error {
 		var err error
-		if o, err = tx.Get(ctx, id); err != nil {
+		if *o, err = tx.Get(ctx, id); err != nil {
 			return err
 		}
-		return s.applyTx(ctx, tx, actor, &o, c)
+		return s.applyTx(ctx, tx, actor, o, c)
 	})
 	if err != nil {
 		return Order{}, err
 	}
-	return o, nil
+	return *o, nil
 }
+
+var scratch = sync.Pool{New: func() any { return new(Order) }}
 
 // ApplyTx runs a change inside the caller's unit of work, so a package
 // above oms (returns, channels) can write its own records atomically with

@@ -102,6 +102,9 @@ type Tx struct {
 	// path); undo holds extension undos. Both run newest first.
 	ops  []undoOp
 	undo []func()
+	// prevs keeps the values that updates replaced, reused across units
+	// of work so an update does not allocate a copy of the order.
+	prevs []oms.Order
 }
 
 type undoKind uint8
@@ -116,9 +119,9 @@ const (
 
 type undoOp struct {
 	kind  undoKind
-	order *oms.Order // undoInsert: the inserted order; undoUpdate: the previous value
+	order *oms.Order // undoInsert: the inserted order; undoUpdate: the stored order
 	id    string
-	n     int // undoHistory: previous length
+	n     int // undoHistory: previous length; undoUpdate: index in prevs
 	fn    int // undoFunc: index in undo
 }
 
@@ -166,7 +169,8 @@ func (s *Store) do(ctx context.Context, fn func(t *Tx) error) (err error) {
 func (t *Tx) release() {
 	clear(t.ops)
 	clear(t.undo)
-	t.ops, t.undo, t.s = t.ops[:0], t.undo[:0], nil
+	clear(t.prevs)
+	t.ops, t.undo, t.prevs, t.s = t.ops[:0], t.undo[:0], t.prevs[:0], nil
 	txPool.Put(t)
 }
 
@@ -185,7 +189,7 @@ func (t *Tx) rollback() {
 			j := sort.Search(len(s.index), func(i int) bool { return !less(s.index[i], k) })
 			s.index = slices.Delete(s.index, j, j+1)
 		case undoUpdate:
-			s.orders[op.order.ID] = op.order
+			*op.order = t.prevs[op.n]
 		case undoHistory:
 			if op.n == 0 {
 				delete(s.history, op.id)
@@ -280,12 +284,13 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	if cur.Key() != o.Key() || !cur.CreatedAt.Equal(o.CreatedAt) {
 		return &oms.ValidationError{Field: "external key", Reason: "channel, store, external id and creation time are fixed"}
 	}
-	// The stored value is replaced, never edited in place: readers got
-	// copies, and the undo log keeps the previous pointer.
+	// Edited in place under the write lock: readers only ever got copies.
+	// The undo log keeps the previous value (its Lines slice is not
+	// shared with the new value, which gets its own copy).
+	t.prevs = append(t.prevs, *cur)
+	t.ops = append(t.ops, undoOp{kind: undoUpdate, order: cur, n: len(t.prevs) - 1})
 	o.Version++
-	c := o.Clone()
-	s.orders[o.ID] = &c
-	t.ops = append(t.ops, undoOp{kind: undoUpdate, order: cur})
+	*cur = o.Clone()
 	return nil
 }
 
