@@ -1,0 +1,92 @@
+package discount_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/azuvio/omnisales/discount"
+	"github.com/azuvio/omnisales/pricing"
+	"github.com/shopspring/decimal"
+)
+
+// A B2B client of the Wholesale group buys on the portal: tier pricing gives
+// the group price, a trade discount for the group takes 10% off seating, and
+// the voucher PROMO2026 takes 50 RON off the order, spread over the lines.
+// The voucher use is committed to the ledger when the cart becomes an order.
+func Example() {
+	ctx := context.Background()
+	d := decimal.RequireFromString
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+
+	// 1. Tier prices.
+	prices, err := pricing.NewMemory(
+		pricing.PriceList{ID: "catalogue", Tier: pricing.TierStandard, Currency: "RON", Entries: []pricing.Entry{
+			{Product: "chair", Price: d("250")}, {Product: "desk", Price: d("900")}}},
+		pricing.PriceList{ID: "wholesale", Tier: pricing.TierGroup, Group: "wholesale", Currency: "RON", Entries: []pricing.Entry{
+			{Product: "chair", Price: d("210")}}},
+	)
+	if err != nil {
+		panic(err)
+	}
+	priced, err := pricing.ResolveCart(ctx, prices, pricing.Cart{
+		Client: "acme", Groups: []pricing.GroupID{"wholesale"}, Channel: 2, Currency: "RON", At: at,
+		Lines: []pricing.Line{{Product: "chair", Quantity: 4}, {Product: "desk", Quantity: 1}},
+	})
+	if err != nil {
+		panic(err)
+	}
+
+	// 2. Trade discounts and vouchers; the ledger counts voucher uses.
+	ledger := &discount.Ledger{}
+	engine, err := discount.NewEngine(discount.Config{Usage: ledger}, []discount.Rule{
+		{ID: 1, Name: "Wholesale seating -10%", Kind: discount.Percent, Value: d("10"),
+			ClientGroups: []discount.GroupID{"wholesale"}, ProductGroups: []discount.ProductGroupID{"seating"},
+			Start: discount.Date{Year: 2026, Month: 3, Day: 1}, End: discount.Date{Year: 2026, Month: 3, Day: 31}},
+		{ID: 2, Name: "Spring voucher", Kind: discount.Fixed, Value: d("50"), Currency: "RON",
+			MinOrderValue: d("1000"), Voucher: "PROMO2026", TotalLimit: 100, PerClientLimit: 1},
+	})
+	if err != nil {
+		panic(err)
+	}
+	groups := map[pricing.ProductID][]discount.ProductGroupID{"chair": {"seating"}, "desk": {"desks"}}
+	cart := discount.Cart{Client: "acme", Groups: []discount.GroupID{"wholesale"}, Channel: 2,
+		Currency: "RON", Voucher: "promo2026", At: at}
+	for _, l := range priced.Lines {
+		cart.Lines = append(cart.Lines, discount.Line{Product: discount.ProductID(l.Product),
+			ProductGroups: groups[l.Product], Quantity: l.Quantity, UnitPrice: l.Unit})
+	}
+	res, err := engine.Apply(ctx, cart)
+	if err != nil {
+		panic(err)
+	}
+	for _, l := range res.Lines {
+		fmt.Printf("%-5s x%d  %7s → %7s  (-%s)\n", l.Product, l.Quantity, l.Total.StringFixed(2), l.TotalAfter.StringFixed(2), l.Discount.StringFixed(2))
+	}
+	fmt.Printf("subtotal %s, discount %s, total %s %s\n", res.Subtotal.StringFixed(2), res.Discount.StringFixed(2), res.Total.StringFixed(2), res.Currency)
+
+	// 3. The cart becomes an order: record it, commit the voucher use.
+	res.SetOrder("SO-1001")
+	if err := ledger.Redeem(ctx, *res.Redemption); err != nil {
+		panic(err)
+	}
+	for _, row := range res.Log {
+		fmt.Printf("log %s rule %d %q %s: %s → %s saved %s voucher %q\n", row.Order, row.Rule, row.RuleName, row.Product,
+			row.OriginalTotal.StringFixed(2), row.TotalAfter.StringFixed(2), row.Saved.StringFixed(2), row.Voucher)
+	}
+
+	// The client may use the voucher once: a second cart is refused.
+	res, err = engine.Apply(ctx, cart)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.VoucherRefused, "; total", res.Total.StringFixed(2))
+	// Output:
+	// chair x4   840.00 →  733.17  (-106.83)
+	// desk  x1   900.00 →  872.83  (-27.17)
+	// subtotal 1740.00, discount 134.00, total 1606.00 RON
+	// log SO-1001 rule 1 "Wholesale seating -10%" chair: 840.00 → 756.00 saved 84.00 voucher ""
+	// log SO-1001 rule 2 "Spring voucher" chair: 756.00 → 733.17 saved 22.83 voucher "PROMO2026"
+	// log SO-1001 rule 2 "Spring voucher" desk: 900.00 → 872.83 saved 27.17 voucher "PROMO2026"
+	// discount: voucher "promo2026": usage exhausted ; total 1656.00
+}
