@@ -586,4 +586,3 @@ func peekID(data []byte) int64 {
 	}
 	return id
 }
-

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -233,6 +234,15 @@ func sanitizeResponse(resp *http.Response) *http.Response {
 	}
 	r := *resp
 	r.Body = http.NoBody
+	if links := resp.Header.Values("Link"); len(links) > 0 {
+		// WordPress repeats every query parameter in its Link header,
+		// consumer_secret included when keys travel in the query.
+		r.Header = resp.Header.Clone()
+		r.Header.Del("Link")
+		for _, l := range links {
+			r.Header.Add("Link", redactLink(l))
+		}
+	}
 	if resp.Request != nil {
 		req := resp.Request.Clone(resp.Request.Context())
 		req.Header.Del("Authorization")
@@ -270,4 +280,27 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return d, true
 	}
 	return 0, true
+}
+
+// redactLink strips credentials from the URLs of a Link header value.
+func redactLink(v string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(v, '<')
+		if i < 0 {
+			b.WriteString(v)
+			return b.String()
+		}
+		j := strings.IndexByte(v[i:], '>')
+		if j < 0 {
+			b.WriteString(v[:i])
+			return b.String() // unterminated: drop the rest rather than leak it
+		}
+		b.WriteString(v[:i+1])
+		if u, err := url.Parse(v[i+1 : i+j]); err == nil {
+			b.WriteString(stripCredentials(u).String())
+		}
+		b.WriteByte('>')
+		v = v[i+j+1:]
+	}
 }

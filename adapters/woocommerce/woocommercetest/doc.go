@@ -1,0 +1,36 @@
+// Package woocommercetest is a fake WooCommerce site for tests, in the
+// manner of net/http/httptest: an in-memory store served over loopback that
+// behaves as WooCommerce REST API v3 documents it.
+//
+// Where to start:
+//
+//   - [NewServer] (in tests; closed at cleanup) or [New] + Close. Give
+//     Server.URL, Server.ConsumerKey and Server.ConsumerSecret to the client.
+//   - Seed with [Server.AddOrder], [Server.GenerateOrders] (or [MakeOrders]
+//     to edit orders before [Server.AddOrders]), [Server.AddProduct] and
+//     [Server.AddCustomer]; change orders as a shop admin with
+//     [Server.SetOrderStatus] and [Server.UpdateOrder].
+//   - Inspect with [Server.Order], [Server.OrderStatus], [Server.PutCount]
+//     ("was this status pushed exactly once?"), [Server.Puts],
+//     [Server.Batches] and [Server.Requests].
+//   - Inject faults with [Server.InjectFault] (deterministic: the next
+//     matching requests) or [Server.SetFaultRates] (random with a seed):
+//     hangs until the client gives up, 429 with Retry-After, 500/503, cut
+//     JSON bodies, and state changes between page reads (Fault.Before).
+//   - Send webhooks with [Server.DeliverWebhook] and [Server.PingWebhook].
+//
+// What it serves, below [APIPath]: GET /orders (page, per_page ≤ 100,
+// status, after/before, modified_after/modified_before, dates_are_gmt,
+// order, orderby, customer, product; X-WP-Total, X-WP-TotalPages and Link
+// headers), GET and PUT/POST/PATCH /orders/{id}, GET /products (sku),
+// GET /products/{id}, POST /products/batch (≤ 100 items, per-item errors
+// inside a 200), GET /customers (email, role). Anything else is 404
+// rest_no_route. Error bodies are WooCommerce's {"code","message","data"}.
+//
+// Credentials are checked on every route (HTTP Basic or consumer_key and
+// consumer_secret in the query). Unlike a real site, the fake accepts them
+// over plain http; use WithTLS to test over HTTPS. It implements no OAuth 1.0a.
+//
+// There are no package globals: servers are independent and tests using
+// them may run in parallel.
+package woocommercetest
