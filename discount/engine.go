@@ -59,6 +59,7 @@ type compiled struct {
 	pgroups      map[ProductGroupID]struct{}
 	orderLevel   bool
 	clientScoped bool
+	hasMin       bool
 }
 
 func setOf[K comparable](ks []K) map[K]struct{} {
@@ -87,6 +88,7 @@ func compile(r Rule) *compiled {
 		pgroups:      setOf(r.ProductGroups),
 		orderLevel:   r.OrderLevel(),
 		clientScoped: len(r.Clients) > 0 || len(r.ClientGroups) > 0,
+		hasMin:       r.MinOrderValue.IsPositive(),
 	}
 	if !r.Start.IsZero() {
 		c.start = r.Start.key()
@@ -138,7 +140,7 @@ func (c *compiled) autoOK(cart *Cart, cur string, day int32, subtotal decimal.De
 	return day >= c.start && day <= c.end &&
 		c.placeOK(cart.Channel, cart.Store, cur) &&
 		c.buyerOK(cart.Client, cart.Groups) &&
-		!subtotal.LessThan(c.MinOrderValue)
+		(!c.hasMin || !subtotal.LessThan(c.MinOrderValue))
 }
 
 // prioLess orders rules for ties and for stacking: later start first, then

@@ -149,7 +149,8 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 func lineAmount(r *compiled, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
 	var a decimal.Decimal
 	if r.Kind == Percent {
-		a = total.Mul(r.Value).DivRound(hundred, exp)
+		// × value / 100 exactly (a decimal shift), then one half-up rounding.
+		a = total.Mul(r.Value).Shift(-2).Round(exp)
 	} else {
 		a = r.Value.Mul(decimal.NewFromInt(qty)).Round(exp)
 	}
