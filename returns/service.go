@@ -1,0 +1,643 @@
+package returns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/azuvio/omnisales/oms"
+	"github.com/shopspring/decimal"
+)
+
+// Service runs return requests, their decisions and refunds on top of the
+// order core. It is safe for concurrent use.
+type Service struct {
+	orders *oms.Service
+	store  Store
+	cfg    Config
+}
+
+// NewService returns a service that changes orders through orders and
+// keeps its records in store. store must be the store orders runs on (one
+// object implementing both oms.Store and Store, like *memstore.Store):
+// otherwise a return and its order change would not commit together.
+func NewService(orders *oms.Service, store Store, cfg Config) (*Service, error) {
+	if orders == nil || store == nil {
+		return nil, errors.New("returns: NewService: nil order service or store")
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	cfg.VendorFees = maps.Clone(cfg.VendorFees)
+	return &Service{orders: orders, store: store, cfg: cfg}, nil
+}
+
+// Policy returns the return policy the portal shows.
+func (s *Service) Policy() Policy {
+	days, ok := s.cfg.within()
+	if !ok {
+		days = 0
+	}
+	return Policy{Text: s.cfg.PolicyText, WithinDays: days, Fee: s.cfg.Fee, VendorFees: maps.Clone(s.cfg.VendorFees),
+		DeliveryFeeRefunded: s.cfg.RefundDeliveryFeeOnFullReturn, LoyaltyReversed: s.cfg.RefundLoyaltyPoints}
+}
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
+
+// do runs fn in a unit of work, again (up to three times in all) when a
+// concurrent change of the same order made it fail with oms.ErrConflict:
+// the next attempt reads the order afresh and re-checks everything.
+func (s *Service) do(ctx context.Context, fn func(tx Tx) error) error {
+	var err error
+	for range 3 {
+		if err = s.store.DoReturns(ctx, fn); !errors.Is(err, oms.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+// Quote checks a request exactly as Create would and returns the return it
+// would create, with its amounts, without writing anything. The portal
+// uses it to show the refund before the client confirms.
+func (s *Service) Quote(ctx context.Context, actor oms.Actor, req Request) (Return, error) {
+	var out Return
+	err := s.do(ctx, func(tx Tx) error {
+		r, err := s.prepare(ctx, tx, actor, req)
+		out = r
+		return err
+	})
+	if err != nil {
+		return Return{}, fmt.Errorf("returns: quote for order %s: %w", req.OrderID, err)
+	}
+	return out, nil
+}
+
+// Create records a return request and moves the order to Return Pending
+// in one unit of work. A portal client may ask only on their own orders;
+// staff need oms.PermReturnsView (the core's permission for
+// request_return). The request is refused, writing nothing, when the order
+// is not Delivered (or Partial Return / Partial Refund after an earlier
+// return), when another request of the order waits for a decision
+// (ErrReturnPending: decide it first), when the window has passed
+// (*WindowError) or when a line would get back more than was delivered and
+// not yet returned or requested (*OverReturnError).
+func (s *Service) Create(ctx context.Context, actor oms.Actor, req Request) (Return, error) {
+	var out Return
+	err := s.do(ctx, func(tx Tx) error {
+		r, err := s.prepare(ctx, tx, actor, req)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertReturn(ctx, &r); err != nil {
+			return err
+		}
+		if _, err := s.orders.ApplyTx(ctx, tx, actor, r.OrderID, oms.Change{
+			Event: oms.EvRequestReturn, Reason: reasonFor(r.ID, r.Reason),
+			Emit: []oms.EventType{EventReturnRequested}, Permission: oms.PermReturnsView,
+		}); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return Return{}, fmt.Errorf("returns: create for order %s: %w", req.OrderID, err)
+	}
+	return out.Clone(), nil
+}
+
+// prepare validates req against the order and prices it. It writes
+// nothing.
+func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Request) (Return, error) {
+	portal := actor.ClientID != ""
+	if !portal && !actor.Can(oms.PermReturnsView) {
+		return Return{}, forbid(actor, oms.PermReturnsView, "request a return")
+	}
+	o, err := tx.Get(ctx, req.OrderID)
+	if err != nil {
+		return Return{}, err
+	}
+	if portal && o.Client.ID != actor.ClientID {
+		return Return{}, forbid(actor, oms.PermReturnsView, "request a return on another client's order")
+	}
+	switch req.Type {
+	case "", TypePartial, TypeFull:
+	case TypeManual:
+		if portal {
+			return Return{}, &ValidationError{Field: "type", Reason: "manual returns are recorded by staff"}
+		}
+	default:
+		return Return{}, &ValidationError{Field: "type", Reason: fmt.Sprintf("unknown return type %q", req.Type)}
+	}
+	if req.Reason == "" {
+		return Return{}, &ValidationError{Field: "reason", Reason: "a return needs a reason"}
+	}
+	if o.Status == oms.ReturnPending {
+		pending, err := tx.Returns(ctx, Filter{OrderID: o.ID, Approvals: []Approval{Pending}})
+		if err != nil {
+			return Return{}, err
+		}
+		e := &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrReturnPending,
+			Detail: "a return request is waiting for a decision"}
+		if len(pending) > 0 {
+			e.Pending = pending[0].ID
+			e.Detail = "return " + e.Pending + " is waiting for a decision"
+		}
+		return Return{}, e
+	}
+	if _, ok := oms.Next(o.Status, oms.EvRequestReturn); !ok {
+		return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
+			Detail: "only Delivered orders, or orders already partly returned or refunded, take returns"}
+	}
+	var delivered int64
+	for _, l := range o.Lines {
+		delivered += l.Delivered
+	}
+	if delivered == 0 {
+		return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable, Detail: "nothing was delivered"}
+	}
+	now := s.now()
+	if _, ok := s.cfg.within(); ok {
+		if o.DeliveredAt.IsZero() {
+			return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
+				Detail: "no delivery time recorded, so the return window cannot be checked"}
+		}
+		if err := s.cfg.checkWindow(o.ID, o.DeliveredAt, now); err != nil {
+			return Return{}, err
+		}
+	}
+	taken, err := s.taken(ctx, tx, &o)
+	if err != nil {
+		return Return{}, err
+	}
+	items := req.Items
+	if req.Type == TypeFull && len(items) == 0 {
+		for i, l := range o.Lines {
+			if left := l.Delivered - taken[i]; left > 0 {
+				items = append(items, ItemRequest{Line: i, Quantity: left})
+			}
+		}
+		if len(items) == 0 {
+			return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
+				Detail: "everything delivered was already returned"}
+		}
+	}
+	if len(items) == 0 {
+		return Return{}, &ValidationError{Field: "items", Reason: "a return needs at least one item"}
+	}
+	seen := map[int]bool{}
+	for k, it := range items {
+		field := fmt.Sprintf("items[%d]", k)
+		switch {
+		case it.Line < 0 || it.Line >= len(o.Lines):
+			return Return{}, &ValidationError{Field: field + ".line", Reason: fmt.Sprintf("order has no line %d", it.Line)}
+		case seen[it.Line]:
+			return Return{}, &ValidationError{Field: field + ".line", Reason: fmt.Sprintf("line %d listed twice", it.Line)}
+		case it.Quantity <= 0:
+			return Return{}, &ValidationError{Field: field + ".quantity", Reason: fmt.Sprintf("must be positive, got %d", it.Quantity)}
+		}
+		seen[it.Line] = true
+		l := o.Lines[it.Line]
+		if taken[it.Line]+it.Quantity > l.Delivered {
+			return Return{}, &OverReturnError{OrderID: o.ID, Line: it.Line, ProductID: l.ProductID,
+				Requested: it.Quantity, Delivered: l.Delivered, Taken: taken[it.Line]}
+		}
+	}
+	coversAll := true
+	for i, l := range o.Lines {
+		q := int64(0)
+		for _, it := range items {
+			if it.Line == i {
+				q = it.Quantity
+			}
+		}
+		coversAll = coversAll && taken[i]+q >= l.Delivered
+	}
+	typ := req.Type
+	switch {
+	case typ == "" && coversAll:
+		typ = TypeFull
+	case typ == "":
+		typ = TypePartial
+	case typ == TypeFull && !coversAll:
+		return Return{}, &ValidationError{Field: "type", Reason: "a full return must cover everything left to return"}
+	case typ == TypePartial && coversAll:
+		return Return{}, &ValidationError{Field: "type", Reason: "the items cover everything left to return: use fully, or leave the type empty"}
+	}
+	q := s.cfg.price(&o, items)
+	return Return{
+		OrderID: o.ID, ClientID: o.Client.ID, Type: typ, Items: q.Items, Reason: req.Reason,
+		RequestedBy: actor.ID, ViaPortal: portal, RequestedAt: now, Approval: Pending,
+		Currency: o.Currency, Value: q.Value, Fee: q.Fee, DeliveryFee: q.DeliveryFee, RefundDue: q.RefundDue,
+		Refunded: decimal.Zero, Full: q.Full,
+	}, nil
+}
+
+// taken returns, per line, the units no new request may ask for: approved
+// (the larger of the order's Returned fact and the approved records) plus
+// pending.
+func (s *Service) taken(ctx context.Context, tx Tx, o *oms.Order) ([]int64, error) {
+	recs, err := tx.Returns(ctx, Filter{OrderID: o.ID, Approvals: []Approval{Pending, Approved}})
+	if err != nil {
+		return nil, err
+	}
+	approved := make([]int64, len(o.Lines))
+	pending := make([]int64, len(o.Lines))
+	for _, r := range recs {
+		for _, it := range r.Items {
+			if it.Line < 0 || it.Line >= len(o.Lines) {
+				continue
+			}
+			if r.Approval == Approved {
+				approved[it.Line] += it.Quantity
+			} else {
+				pending[it.Line] += it.Quantity
+			}
+		}
+	}
+	out := make([]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		out[i] = max(l.Returned, approved[i]) + pending[i]
+	}
+	return out, nil
+}
+
+// ApproveOptions tune an approval. The zero value approves and refunds
+// what is due at once.
+type ApproveOptions struct {
+	// Note is kept on the return, in history and on the refund.
+	Note string
+	// DeferRefund approves and restocks without refunding now (an order
+	// not paid yet, or money returned outside this system); refund later
+	// with Service.Refund.
+	DeferRefund bool
+}
+
+// Approve approves a pending return. In one unit of work it moves the
+// order to Return (everything delivered is back) or Partial Return,
+// records the returned quantities on the order's lines, writes a receipt
+// note and puts the goods back in stock, reverses loyalty points when
+// Config.RefundLoyaltyPoints is on, and, unless opts.DeferRefund, refunds
+// RefundDue to the order's payment method, moving the order on to Refund
+// or Partial Refund. The actor needs oms.PermReturnsApprove.
+//
+// Approving an approved return returns it unchanged and writes nothing, so
+// a retry never restocks or refunds twice. Approving a rejected one is a
+// *DecisionError. A refund above what the client paid and was not yet
+// refunded is an *OverRefundError and nothing is written.
+func (s *Service) Approve(ctx context.Context, actor oms.Actor, id string, opts ApproveOptions) (Return, error) {
+	if actor.ClientID != "" || !actor.Can(oms.PermReturnsApprove) {
+		return Return{}, forbid(actor, oms.PermReturnsApprove, "approve a return")
+	}
+	var out Return
+	err := s.do(ctx, func(tx Tx) error {
+		r, err := tx.GetReturn(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch r.Approval {
+		case Approved:
+			out = r
+			return nil
+		case Rejected:
+			return &DecisionError{ReturnID: r.ID, Approval: r.Approval, Wanted: Approved}
+		}
+		o, err := tx.Get(ctx, r.OrderID)
+		if err != nil {
+			return err
+		}
+		req := make([]ItemRequest, len(r.Items))
+		for k, it := range r.Items {
+			if it.Line < 0 || it.Line >= len(o.Lines) {
+				return &ValidationError{Field: "items", Reason: fmt.Sprintf("order %s has no line %d", o.ID, it.Line)}
+			}
+			l := o.Lines[it.Line]
+			if l.Returned+it.Quantity > l.Delivered {
+				return &OverReturnError{OrderID: o.ID, Line: it.Line, ProductID: l.ProductID,
+					Requested: it.Quantity, Delivered: l.Delivered, Taken: l.Returned}
+			}
+			req[k] = ItemRequest{Line: it.Line, Quantity: it.Quantity}
+		}
+		// The amounts are final now: priced against the units already back.
+		q := s.cfg.price(&o, req)
+		ev := oms.EvApprovePartialReturn
+		if q.Full {
+			ev = oms.EvApproveReturn
+		}
+		now := s.now()
+		after, err := s.orders.ApplyTx(ctx, tx, actor, o.ID, oms.Change{
+			Event: ev, Reason: reasonFor(r.ID, opts.Note), Emit: []oms.EventType{EventReturnApproved},
+			Permission: oms.PermReturnsApprove,
+			Edit: func(o *oms.Order) error {
+				for _, it := range req {
+					o.Lines[it.Line].Returned += it.Quantity
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		rc := Receipt{ReturnID: r.ID, OrderID: o.ID, At: now}
+		for _, it := range q.Items {
+			rc.Lines = append(rc.Lines, ReceiptLine{ProductID: it.ProductID, SKU: it.SKU, Quantity: it.Quantity})
+		}
+		if err := tx.AddReceipt(ctx, &rc); err != nil {
+			return err
+		}
+		for _, it := range q.Items {
+			if err := tx.Restock(ctx, &StockEntry{ProductID: it.ProductID, Quantity: it.Quantity,
+				ReceiptID: rc.ID, ReturnID: r.ID, At: now}); err != nil {
+				return err
+			}
+		}
+		r.Items, r.Value, r.Fee, r.DeliveryFee, r.RefundDue, r.Full = q.Items, q.Value, q.Fee, q.DeliveryFee, q.RefundDue, q.Full
+		r.Approval, r.DecidedBy, r.DecidedAt, r.DecisionNote, r.ReceiptID = Approved, actor.ID, now, opts.Note, rc.ID
+		if s.cfg.RefundLoyaltyPoints {
+			if r.LoyaltyPoints, err = s.reverseLoyalty(ctx, tx, &after, &r, now); err != nil {
+				return err
+			}
+		}
+		if !opts.DeferRefund && r.RefundDue.IsPositive() {
+			if _, err := s.refundTx(ctx, tx, actor, after.ID, &r, r.RefundDue, opts.Note); err != nil {
+				if errors.Is(err, ErrOverRefund) {
+					return fmt.Errorf("%w (approve with DeferRefund to restock now and settle the money otherwise)", err)
+				}
+				return err
+			}
+		}
+		if err := tx.UpdateReturn(ctx, &r); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return Return{}, fmt.Errorf("returns: approve %s: %w", id, err)
+	}
+	return out.Clone(), nil
+}
+
+// reverseLoyalty takes back the points earned on the part of the order
+// that is now back (o has the new Returned quantities), less what earlier
+// returns took back.
+func (s *Service) reverseLoyalty(ctx context.Context, tx Tx, o *oms.Order, r *Return, now time.Time) (int64, error) {
+	earned, err := tx.LoyaltyEarned(ctx, o.ID)
+	if err != nil || earned <= 0 {
+		return 0, err
+	}
+	prior, err := tx.LoyaltyReversals(ctx, o.ID)
+	if err != nil {
+		return 0, err
+	}
+	var done int64
+	for _, p := range prior {
+		done += p.Points
+	}
+	returned := make([]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		returned[i] = l.Returned
+	}
+	pts := loyaltyTarget(o, returned, earned) - done
+	if pts <= 0 {
+		return 0, nil
+	}
+	if err := tx.AddLoyaltyReversal(ctx, &LoyaltyReversal{OrderID: o.ID, ReturnID: r.ID, ClientID: o.Client.ID, Points: pts, At: now}); err != nil {
+		return 0, err
+	}
+	return pts, nil
+}
+
+// refundTx records a refund of amount on the order, against r when not
+// nil, and moves the order to Refund or Partial Refund. r.Refunded is
+// updated; the caller stores r.
+func (s *Service) refundTx(ctx context.Context, tx Tx, actor oms.Actor, orderID string, r *Return, amount decimal.Decimal, note string) (Refund, error) {
+	o, err := tx.Get(ctx, orderID)
+	if err != nil {
+		return Refund{}, err
+	}
+	if !amount.Equal(oms.RoundMoney(amount, o.Currency)) {
+		return Refund{}, &ValidationError{Field: "amount", Reason: "more decimals than " + o.Currency + " has"}
+	}
+	limit := o.Paid.Sub(o.Refunded)
+	rid := ""
+	if r != nil {
+		rid = r.ID
+		if out := r.Outstanding(); out.LessThan(limit) {
+			limit = out
+		}
+	}
+	if limit.IsNegative() {
+		limit = decimal.Zero
+	}
+	if amount.GreaterThan(limit) {
+		return Refund{}, &OverRefundError{OrderID: o.ID, ReturnID: rid, Requested: amount, Limit: limit,
+			Paid: o.Paid, Refunded: o.Refunded, Currency: o.Currency}
+	}
+	rf := Refund{OrderID: o.ID, ReturnID: rid, Amount: amount, Currency: o.Currency, PaymentMode: o.PaymentMethod,
+		RefundedOn: s.now(), Note: note, By: actor.ID}
+	if err := tx.AddRefund(ctx, &rf); err != nil {
+		return Refund{}, err
+	}
+	ev := oms.EvPartialRefund
+	if o.Refunded.Add(amount).GreaterThanOrEqual(o.Paid) {
+		ev = oms.EvRefund
+	}
+	if _, err := s.orders.ApplyTx(ctx, tx, actor, o.ID, oms.Change{
+		Event: ev, Reason: reasonFor(rid, "refund "+amount.StringFixed(oms.MinorUnits(o.Currency))+" "+o.Currency),
+		Emit: []oms.EventType{EventReturnRefunded}, Permission: oms.PermReturnsApprove,
+		Edit: func(o *oms.Order) error { o.Refunded = o.Refunded.Add(amount); return nil },
+	}); err != nil {
+		return Refund{}, err
+	}
+	if r != nil {
+		r.Refunded = r.Refunded.Add(amount)
+	}
+	return rf, nil
+}
+
+// Reject rejects a pending return with a reason the client is told (the
+// EventReturnRejected event carries it). The order goes back to the status
+// it had before the request; nothing is restocked, refunded or reversed.
+// Rejecting a rejected return returns it unchanged; rejecting an approved
+// one is a *DecisionError. The actor needs oms.PermReturnsApprove.
+func (s *Service) Reject(ctx context.Context, actor oms.Actor, id, reason string) (Return, error) {
+	if actor.ClientID != "" || !actor.Can(oms.PermReturnsApprove) {
+		return Return{}, forbid(actor, oms.PermReturnsApprove, "reject a return")
+	}
+	if reason == "" {
+		return Return{}, &ValidationError{Field: "reason", Reason: "a rejection needs a reason"}
+	}
+	var out Return
+	err := s.do(ctx, func(tx Tx) error {
+		r, err := tx.GetReturn(ctx, id)
+		if err != nil {
+			return err
+		}
+		switch r.Approval {
+		case Rejected:
+			out = r
+			return nil
+		case Approved:
+			return &DecisionError{ReturnID: r.ID, Approval: r.Approval, Wanted: Rejected}
+		}
+		if _, err := s.orders.ApplyTx(ctx, tx, actor, r.OrderID, oms.Change{
+			Event: oms.EvRejectReturn, Reason: reasonFor(r.ID, reason),
+			Emit: []oms.EventType{EventReturnRejected}, Permission: oms.PermReturnsApprove,
+		}); err != nil {
+			return err
+		}
+		r.Approval, r.DecidedBy, r.DecidedAt, r.DecisionNote = Rejected, actor.ID, s.now(), reason
+		if err := tx.UpdateReturn(ctx, &r); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return Return{}, fmt.Errorf("returns: reject %s: %w", id, err)
+	}
+	return out.Clone(), nil
+}
+
+// RefundRequest is the input of Service.Refund.
+type RefundRequest struct {
+	OrderID string
+	// ReturnID ties the refund to an approved return; "" refunds on the
+	// order alone (a goodwill gesture, a price correction).
+	ReturnID string
+	// Amount to refund, in the order's currency. Zero with a ReturnID
+	// refunds what is still due on that return.
+	Amount decimal.Decimal
+	Note   string
+}
+
+// Refund pays money back on an order, fully or in part, to the order's
+// payment method, and moves the order to Refund (everything paid is back)
+// or Partial Refund. The sum of an order's refunds never exceeds what was
+// paid, nor a return's refunds what is due on it: a larger amount is an
+// *OverRefundError and nothing is written. The actor needs
+// oms.PermReturnsApprove.
+func (s *Service) Refund(ctx context.Context, actor oms.Actor, req RefundRequest) (Refund, error) {
+	if actor.ClientID != "" || !actor.Can(oms.PermReturnsApprove) {
+		return Refund{}, forbid(actor, oms.PermReturnsApprove, "refund")
+	}
+	switch {
+	case req.Amount.IsNegative():
+		return Refund{}, &ValidationError{Field: "amount", Reason: "negative refund " + req.Amount.String()}
+	case req.Amount.IsZero() && req.ReturnID == "":
+		return Refund{}, &ValidationError{Field: "amount", Reason: "zero refund without a return to take the amount from"}
+	}
+	var out Refund
+	err := s.do(ctx, func(tx Tx) error {
+		var r *Return
+		amount := req.Amount
+		if req.ReturnID != "" {
+			rec, err := tx.GetReturn(ctx, req.ReturnID)
+			if err != nil {
+				return err
+			}
+			switch {
+			case rec.OrderID != req.OrderID:
+				return &ValidationError{Field: "return_id", Reason: "return " + rec.ID + " belongs to order " + rec.OrderID}
+			case rec.Approval != Approved:
+				return &ValidationError{Field: "return_id", Reason: "return " + rec.ID + " is " + rec.Approval.String() + ", not approved"}
+			}
+			if amount.IsZero() {
+				if amount = rec.Outstanding(); !amount.IsPositive() {
+					return &ValidationError{Field: "amount", Reason: "nothing is left to refund on return " + rec.ID}
+				}
+			}
+			r = &rec
+		}
+		rf, err := s.refundTx(ctx, tx, actor, req.OrderID, r, amount, req.Note)
+		if err != nil {
+			return err
+		}
+		if r != nil {
+			if err := tx.UpdateReturn(ctx, r); err != nil {
+				return err
+			}
+		}
+		out = rf
+		return nil
+	})
+	if err != nil {
+		return Refund{}, fmt.Errorf("returns: refund on order %s: %w", req.OrderID, err)
+	}
+	return out, nil
+}
+
+// Get returns a return. Staff need oms.PermReturnsView; a portal client
+// sees only their own returns (another's is ErrNotFound).
+func (s *Service) Get(ctx context.Context, actor oms.Actor, id string) (Return, error) {
+	if actor.ClientID == "" && !actor.Can(oms.PermReturnsView) {
+		return Return{}, forbid(actor, oms.PermReturnsView, "view returns")
+	}
+	var out Return
+	err := s.store.DoReturns(ctx, func(tx Tx) error {
+		r, err := tx.GetReturn(ctx, id)
+		out = r
+		return err
+	})
+	if err == nil && actor.ClientID != "" && out.ClientID != actor.ClientID {
+		err = fmt.Errorf("return %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Return{}, fmt.Errorf("returns: get: %w", err)
+	}
+	return out, nil
+}
+
+// List returns the returns matching f, oldest request first. A portal
+// client sees only their own; staff need oms.PermReturnsView.
+func (s *Service) List(ctx context.Context, actor oms.Actor, f Filter) ([]Return, error) {
+	if actor.ClientID != "" {
+		f.ClientID = actor.ClientID
+	} else if !actor.Can(oms.PermReturnsView) {
+		return nil, forbid(actor, oms.PermReturnsView, "list returns")
+	}
+	var out []Return
+	err := s.store.DoReturns(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Returns(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("returns: list: %w", err)
+	}
+	return out, nil
+}
+
+// Refunds lists an order's refunds. A portal client sees only their own
+// orders' refunds; staff need oms.PermReturnsView.
+func (s *Service) Refunds(ctx context.Context, actor oms.Actor, orderID string) ([]Refund, error) {
+	if actor.ClientID == "" && !actor.Can(oms.PermReturnsView) {
+		return nil, forbid(actor, oms.PermReturnsView, "view refunds")
+	}
+	var out []Refund
+	err := s.store.DoReturns(ctx, func(tx Tx) error {
+		o, err := tx.Get(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		if actor.ClientID != "" && o.Client.ID != actor.ClientID {
+			return oms.ErrNotFound
+		}
+		out, err = tx.Refunds(ctx, orderID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("returns: refunds of order %s: %w", orderID, err)
+	}
+	return out, nil
+}

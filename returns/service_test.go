@@ -1,0 +1,414 @@
+package returns_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/azuvio/omnisales/oms"
+	"github.com/azuvio/omnisales/returns"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestPartialReturnApproveRestockRefund(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{Fee: returns.PercentFee(d("10"))})
+	// A: 4 × 100.00, discount 40.00, 19% tax → net 360.00, tax 68.40.
+	// B: 3 × 10.00, no discount, 9% tax → net 30.00, tax 2.70.
+	o := f.delivered(t, "15", true, line("A", 4, "100", "40", "19"), line("B", 3, "10", "0", "9"))
+	if !o.Totals.Total.Equal(d("476.10")) {
+		t.Fatalf("total %s", o.Totals.Total)
+	}
+	var seen []oms.EventType
+	f.orders.Events().Subscribe("", func(_ context.Context, e oms.Event) error {
+		seen = append(seen, e.Type)
+		return nil
+	})
+
+	f.clock.Advance(5 * 24 * time.Hour)
+	r, err := f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 0, Quantity: 1}}, Reason: "damaged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One of four units of A: 100.00 − 10.00 + 17.10 = 107.10; fee 10.71.
+	if r.Type != returns.TypePartial || r.Approval != returns.Pending || !r.ViaPortal {
+		t.Errorf("request: type %s approval %s portal %v", r.Type, r.Approval, r.ViaPortal)
+	}
+	for name, got := range map[string]string{"value": r.Value.String(), "fee": r.Fee.String(), "due": r.RefundDue.String(),
+		"tax": r.Items[0].Tax.String(), "discount": r.Items[0].Discount.String()} {
+		want := map[string]string{"value": "107.1", "fee": "10.71", "due": "96.39", "tax": "17.1", "discount": "10"}[name]
+		if got != want {
+			t.Errorf("%s = %s, want %s", name, got, want)
+		}
+	}
+	if s := f.order(t, o.ID).Status; s != oms.ReturnPending {
+		t.Fatalf("order status %s after request, want Return Pending", s.Label())
+	}
+
+	a, err := f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{Note: "ok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Approval != returns.Approved || a.ReceiptID == "" || !a.Refunded.Equal(d("96.39")) {
+		t.Errorf("approved: %+v", a)
+	}
+	got := f.order(t, o.ID)
+	if got.Status != oms.PartialRefund || got.Lines[0].Returned != 1 || !got.Refunded.Equal(d("96.39")) {
+		t.Errorf("order after approval: status %s returned %d refunded %s", got.Status.Label(), got.Lines[0].Returned, got.Refunded)
+	}
+	h, _ := f.store.History(ctx, o.ID)
+	var path []oms.Status
+	for _, e := range h[len(h)-3:] {
+		path = append(path, e.To)
+	}
+	if !slices.Equal(path, []oms.Status{oms.ReturnPending, oms.PartialReturn, oms.PartialRefund}) {
+		t.Errorf("status path %v", path)
+	}
+	if n := f.stock(t, "A"); n != 1 {
+		t.Errorf("stock of A = %d, want 1", n)
+	}
+	rf := f.refunds(t, o.ID)
+	if len(rf) != 1 || rf[0].PaymentMode != "bank_transfer" || rf[0].ReturnID != r.ID || !rf[0].RefundedOn.Equal(f.clock.Now()) {
+		t.Errorf("refunds %+v", rf)
+	}
+
+	if _, err := f.orders.Events().Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []oms.EventType{returns.EventReturnRequested, returns.EventReturnApproved, returns.EventReturnRefunded} {
+		if !slices.Contains(seen, want) {
+			t.Errorf("event %s not dispatched; saw %v", want, seen)
+		}
+	}
+}
+
+func TestFullReturnRefundsEverythingPaid(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{RefundDeliveryFeeOnFullReturn: true})
+	o := f.delivered(t, "15", true, line("A", 3, "33.33", "0.01", "19"), line("B", 7, "1.99", "1.00", "9"))
+	// Three returns of A (1, 1, 1) and one of B (7): every part adds up.
+	for _, it := range [][]returns.ItemRequest{{{Line: 0, Quantity: 1}}, {{Line: 0, Quantity: 1}}, {{Line: 0, Quantity: 1}, {Line: 1, Quantity: 7}}} {
+		r, err := f.svc.Create(ctx, staff, returns.Request{OrderID: o.ID, Items: it, Reason: "r"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Approve(ctx, staff, r.ID, returns.ApproveOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := f.order(t, o.ID)
+	if got.Status != oms.Refund || !got.Refunded.Equal(o.Totals.Total) {
+		t.Errorf("status %s refunded %s, want Refund and %s", got.Status.Label(), got.Refunded, o.Totals.Total)
+	}
+	last, _ := f.svc.List(ctx, staff, returns.Filter{OrderID: o.ID})
+	if !last[2].Full || !last[2].DeliveryFee.Equal(d("15")) || last[2].Type != returns.TypeFull {
+		t.Errorf("last return: full %v delivery %s type %s", last[2].Full, last[2].DeliveryFee, last[2].Type)
+	}
+	// Nothing is left: another request is refused.
+	_, err := f.svc.Create(ctx, staff, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Reason: "again"})
+	if !errors.Is(err, returns.ErrNotReturnable) {
+		t.Errorf("request after full refund: %v", err)
+	}
+}
+
+func TestRefusalsWriteNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{})
+	o := f.delivered(t, "0", true, line("A", 2, "50", "0", "19"))
+	other := oms.PortalClient("c2")
+	req := returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 0, Quantity: 1}}, Reason: "r"}
+
+	check := func(name string, before snapshot, err error, target error) {
+		t.Helper()
+		if !errors.Is(err, target) {
+			t.Errorf("%s: err = %v, want %v", name, err, target)
+		}
+		if diff := cmp.Diff(before, f.snap(t, o.ID)); diff != "" {
+			t.Errorf("%s changed state (-before +after):\n%s", name, diff)
+		}
+	}
+
+	before := f.snap(t, o.ID)
+	_, err := f.svc.Create(ctx, other, req)
+	check("other client", before, err, oms.ErrForbidden)
+	var fe *oms.ForbiddenError
+	if !errors.As(err, &fe) || fe.Permission != oms.PermReturnsView {
+		t.Errorf("forbidden detail: %v", err)
+	}
+	_, err = f.svc.Create(ctx, oms.Staff("nobody"), req)
+	check("no permission", before, err, oms.ErrForbidden)
+	_, err = f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 0, Quantity: 3}}, Reason: "r"})
+	check("over-return", before, err, returns.ErrOverReturn)
+	var oe *returns.OverReturnError
+	if !errors.As(err, &oe) || oe.Requested != 3 || oe.Delivered != 2 {
+		t.Errorf("over-return detail: %v", err)
+	}
+	_, err = f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Type: returns.TypeManual, Items: req.Items, Reason: "r"})
+	check("manual from portal", before, err, returns.ErrInvalid)
+	_, err = f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Items: req.Items})
+	check("no reason", before, err, returns.ErrInvalid)
+	_, err = f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Items: req.Items, Reason: "r"})
+	check("full that is not", before, err, returns.ErrInvalid)
+	_, err = f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 1, Quantity: 1}}, Reason: "r"})
+	check("no such line", before, err, returns.ErrInvalid)
+	_, err = f.svc.Create(ctx, client, returns.Request{OrderID: "nope", Items: req.Items, Reason: "r"})
+	if !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("unknown order: %v", err)
+	}
+
+	r, err := f.svc.Create(ctx, client, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = f.snap(t, o.ID)
+	_, err = f.svc.Create(ctx, client, req)
+	check("second pending", before, err, returns.ErrReturnPending)
+	var se *returns.OrderStateError
+	if !errors.As(err, &se) || se.Pending != r.ID {
+		t.Errorf("pending detail: %v", err)
+	}
+	_, err = f.svc.Approve(ctx, operator, r.ID, returns.ApproveOptions{})
+	check("approve without permission", before, err, oms.ErrForbidden)
+	_, err = f.svc.Approve(ctx, client, r.ID, returns.ApproveOptions{})
+	check("client approves", before, err, oms.ErrForbidden)
+	_, err = f.svc.Reject(ctx, operator, r.ID, "no")
+	check("reject without permission", before, err, oms.ErrForbidden)
+	_, err = f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, ReturnID: r.ID})
+	check("refund on pending return", before, err, returns.ErrInvalid)
+
+	if _, err := f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before = f.snap(t, o.ID)
+	_, err = f.svc.Reject(ctx, supervisor, r.ID, "changed my mind")
+	check("reject approved", before, err, returns.ErrAlreadyDecided)
+	_, err = f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, Amount: d("0.01")})
+	if err != nil {
+		t.Fatalf("small goodwill refund: %v", err)
+	}
+	before = f.snap(t, o.ID)
+	paid, refunded := before.Order.Paid, before.Order.Refunded
+	_, err = f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, Amount: paid.Sub(refunded).Add(d("0.01"))})
+	check("over-refund", before, err, returns.ErrOverRefund)
+	var ore *returns.OverRefundError
+	if !errors.As(err, &ore) || !ore.Limit.Equal(paid.Sub(refunded)) {
+		t.Errorf("over-refund detail: %v", err)
+	}
+	_, err = f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, ReturnID: r.ID, Amount: d("0.01")})
+	check("refund above return's due", before, err, returns.ErrOverRefund)
+	_, err = f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, Amount: d("0.001")})
+	check("sub-cent refund", before, err, returns.ErrInvalid)
+}
+
+func TestNotReturnable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{})
+	o := f.place(t, "0", true, line("A", 2, "50", "0", "19"))
+	o, err := f.orders.Confirm(ctx, staff, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Reason: "r"})
+	var se *returns.OrderStateError
+	if !errors.Is(err, returns.ErrNotReturnable) || !errors.As(err, &se) || se.Status != oms.Confirmed {
+		t.Errorf("confirmed order: %v", err)
+	}
+}
+
+func TestRejectGoesBackAndChangesNothingElse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{RefundLoyaltyPoints: true})
+	o := f.delivered(t, "0", true, line("A", 2, "50", "0", "19"))
+	if err := f.store.EarnLoyalty(ctx, o.ID, 100); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Reason: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Reject(ctx, supervisor, r.ID, ""); !errors.Is(err, returns.ErrInvalid) {
+		t.Errorf("reject without reason: %v", err)
+	}
+	rj, err := f.svc.Reject(ctx, supervisor, r.ID, "used")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rj.Approval != returns.Rejected || rj.DecisionNote != "used" {
+		t.Errorf("rejected: %+v", rj)
+	}
+	s := f.snap(t, o.ID)
+	if s.Order.Status != oms.Delivered || len(s.Reversals) != 0 || len(s.Stock) != 0 || len(s.Refunds) != 0 || s.Order.Lines[0].Returned != 0 {
+		t.Errorf("after rejection: status %s, reversals %v, stock %v, refunds %v", s.Order.Status.Label(), s.Reversals, s.Stock, s.Refunds)
+	}
+	if _, err := f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{}); !errors.Is(err, returns.ErrAlreadyDecided) {
+		t.Errorf("approve rejected: %v", err)
+	}
+	// Rejected units may be asked for again.
+	if _, err := f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Reason: "r2"}); err != nil {
+		t.Errorf("new request after rejection: %v", err)
+	}
+}
+
+func TestApproveTwiceNeverRestocksOrRefundsTwice(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{})
+	o := f.delivered(t, "0", true, line("A", 5, "20", "0", "0"))
+	r, err := f.svc.Create(ctx, staff, returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 0, Quantity: 2}}, Reason: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{})
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := f.stock(t, "A"); n != 2 {
+		t.Errorf("stock %d, want 2", n)
+	}
+	if rf := f.refunds(t, o.ID); len(rf) != 1 || !rf[0].Amount.Equal(d("40")) {
+		t.Errorf("refunds %+v", rf)
+	}
+}
+
+func TestDeferredRefundOnUnpaidOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{})
+	o := f.delivered(t, "0", false, line("A", 5, "20", "0", "0"))
+	r, err := f.svc.Create(ctx, staff, returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 0, Quantity: 2}}, Reason: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := f.snap(t, o.ID)
+	_, err = f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{})
+	if !errors.Is(err, returns.ErrOverRefund) {
+		t.Fatalf("approve with refund on unpaid order: %v", err)
+	}
+	if diff := cmp.Diff(before, f.snap(t, o.ID)); diff != "" {
+		t.Errorf("refused approval wrote (-before +after):\n%s", diff)
+	}
+	a, err := f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{DeferRefund: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.order(t, o.ID); got.Status != oms.PartialReturn || !a.Refunded.IsZero() || !a.Outstanding().Equal(d("40")) {
+		t.Errorf("deferred: status %s refunded %s outstanding %s", got.Status.Label(), a.Refunded, a.Outstanding())
+	}
+	if _, err := f.orders.RecordPayment(ctx, staff, o.ID, d("100")); err != nil {
+		t.Fatal(err)
+	}
+	for _, amt := range []string{"15", "0"} { // a part, then the rest
+		if _, err := f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, ReturnID: r.ID, Amount: d(amt)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _ := f.svc.Get(ctx, staff, r.ID)
+	if !got.Refunded.Equal(d("40")) || f.order(t, o.ID).Status != oms.PartialRefund {
+		t.Errorf("after refunds: return refunded %s, order %s", got.Refunded, f.order(t, o.ID).Status.Label())
+	}
+	if _, err := f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, ReturnID: r.ID}); !errors.Is(err, returns.ErrInvalid) {
+		t.Errorf("refund with nothing due: %v", err)
+	}
+}
+
+func TestLoyaltyReversedByValueOnApprovalOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{RefundLoyaltyPoints: true})
+	// A is worth 3/4 of the goods, B 1/4.
+	o := f.delivered(t, "10", true, line("A", 3, "100", "0", "0"), line("B", 1, "100", "0", "0"))
+	if err := f.store.EarnLoyalty(ctx, o.ID, 101); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := f.svc.Create(ctx, staff, returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 1, Quantity: 1}}, Reason: "r"})
+	a, err := f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.LoyaltyPoints != 25 { // 101 × 100/400 = 25.25
+		t.Errorf("first reversal %d, want 25", a.LoyaltyPoints)
+	}
+	r, _ = f.svc.Create(ctx, staff, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Reason: "r"})
+	if a, err = f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if a.LoyaltyPoints != 76 {
+		t.Errorf("second reversal %d, want the remaining 76", a.LoyaltyPoints)
+	}
+}
+
+func TestPortalClientSeesOnlyOwnReturns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{})
+	o := f.delivered(t, "0", true, line("A", 2, "50", "0", "19"))
+	r, err := f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Reason: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Get(ctx, client, r.ID); err != nil {
+		t.Errorf("own return: %v", err)
+	}
+	if _, err := f.svc.Get(ctx, oms.PortalClient("c2"), r.ID); !errors.Is(err, returns.ErrNotFound) {
+		t.Errorf("another client's return: %v", err)
+	}
+	if l, err := f.svc.List(ctx, oms.PortalClient("c2"), returns.Filter{}); err != nil || len(l) != 0 {
+		t.Errorf("another client's list: %v %v", l, err)
+	}
+	if _, err := f.svc.Refunds(ctx, oms.PortalClient("c2"), o.ID); !errors.Is(err, oms.ErrNotFound) {
+		t.Errorf("another client's refunds: %v", err)
+	}
+}
+
+func TestQuoteWritesNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, returns.Config{Fee: returns.FixedFee(d("5"))})
+	o := f.delivered(t, "0", true, line("A", 2, "50", "0", "19"))
+	before := f.snap(t, o.ID)
+	q, err := f.svc.Quote(ctx, client, returns.Request{OrderID: o.ID, Items: []returns.ItemRequest{{Line: 0, Quantity: 1}}, Reason: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !q.RefundDue.Equal(d("54.5")) || q.ID != "" {
+		t.Errorf("quote %+v", q)
+	}
+	if diff := cmp.Diff(before, f.snap(t, o.ID)); diff != "" {
+		t.Errorf("quote wrote (-before +after):\n%s", diff)
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, returns.Config{PolicyText: "30 days, unused", ReturnWithinDays: returns.Days(0)})
+	if p := f.svc.Policy(); p.Text != "30 days, unused" || p.WithinDays != 0 {
+		t.Errorf("policy %+v", p)
+	}
+	if p := newFixture(t, returns.Config{}).svc.Policy(); p.WithinDays != 30 {
+		t.Errorf("default window %d", p.WithinDays)
+	}
+	for _, cfg := range []returns.Config{
+		{ReturnWithinDays: returns.Days(-1)},
+		{Fee: returns.PercentFee(d("101"))},
+		{VendorFees: map[string]returns.Fee{"v": returns.FixedFee(d("-1"))}},
+	} {
+		if _, err := returns.NewService(f.orders, f.store, cfg); !errors.Is(err, returns.ErrInvalid) {
+			t.Errorf("config %+v: %v", cfg, err)
+		}
+	}
+}
