@@ -1,0 +1,42 @@
+// Package pgstore is the PostgreSQL (15+) implementation of oms.Store, for
+// running one or many omnisales processes on one database.
+//
+// Start here:
+//
+//	s, err := pgstore.Open(ctx, "postgres://user@host/db", pgstore.Config{})
+//	…
+//	defer s.Close()
+//	if err := s.Migrate(ctx); err != nil { … } // safe at every start
+//	svc, err := oms.NewService(s, oms.Config{})
+//
+// What it guarantees beyond the oms.Store contract:
+//
+//   - Units of work (Store.Do) are real transactions: an error, a panic, a
+//     canceled context or a dropped connection keeps nothing.
+//   - Optimistic versions are checked inside the UPDATE (WHERE id AND
+//     version), so they hold across processes.
+//   - A partial unique index on (channel_type, channel_id, store,
+//     external_id) makes a racing duplicate import a no-op that returns
+//     oms.ErrDuplicate.
+//   - Money is numeric and travels in binary (coefficient and exponent),
+//     never through float or text; statuses and approval are stored as
+//     their smallint codes.
+//   - Outbox events are claimed with FOR UPDATE SKIP LOCKED and a lease on
+//     the database clock: two workers never hold one event, and a dead
+//     worker's events return after the lease.
+//   - Lists use keyset pagination on (created_at, id) with the oms cursor,
+//     served by indexes per filter (see TestExplain for the plans). SQL is
+//     always parameterised.
+//
+// Round trips: BEGIN travels with the first statement and writes with no
+// result (history) travel with the next one, so a status change through
+// oms.Service costs 4 round trips (read+BEGIN, UPDATE, history+event,
+// COMMIT) and placing an order with any number of lines costs 3 (insert of
+// order and lines as one statement + BEGIN, history+event, COMMIT), plus
+// one per extra event.
+//
+// The schema lives in migrations/*.sql, embedded in the binary and applied
+// by Migrate under an advisory lock. Tests get a database from the pgtest
+// subpackage; bench/ holds the pgbench script that BenchmarkPGTransition
+// is compared with.
+package pgstore

@@ -1,0 +1,371 @@
+package pgstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/azuvio/omnisales/oms"
+)
+
+// Config configures a Store. The zero value is usable.
+type Config struct {
+	// MaxConns bounds the connections the store opens; units of work and
+	// reads wait for a free one. 0 means max(4, runtime.NumCPU()).
+	MaxConns int
+}
+
+// Store is an oms.Store on PostgreSQL. It is safe for concurrent use, and
+// several Stores (processes) may share one database. Create it with Open,
+// then call Migrate once per deployment (it is safe to call at every start).
+type Store struct {
+	pool *pool
+}
+
+var _ oms.Store = (*Store)(nil)
+
+// Open returns a Store on the database named by dsn (a PostgreSQL URL or
+// keyword/value string, as pgx.ParseConfig accepts). It connects once to
+// check the server is reachable. Close releases the connections.
+func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
+	cc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	return OpenConfig(ctx, cc, cfg)
+}
+
+// OpenConfig is Open with a parsed connection configuration (for callers
+// that set TLS, tracers or runtime parameters). cc must not be modified
+// afterwards.
+func OpenConfig(ctx context.Context, cc *pgx.ConnConfig, cfg Config) (*Store, error) {
+	n := cfg.MaxConns
+	if n <= 0 {
+		n = max(4, runtime.NumCPU())
+	}
+	s := &Store{pool: newPool(cc, n)}
+	c, err := s.pool.acquire(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	s.pool.release(c)
+	return s, nil
+}
+
+// Close closes the store's connections. Calls that are running finish;
+// later calls fail.
+func (s *Store) Close() { s.pool.close() }
+
+// withConn runs fn on a pooled connection outside any unit of work.
+func (s *Store) withConn(ctx context.Context, fn func(c *pgx.Conn) error) error {
+	c, err := s.pool.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.pool.release(c)
+	return withCtx(ctx, fn(c))
+}
+
+// withCtx makes an error caused by ctx ending match ctx.Err() with
+// errors.Is, whatever pgx reported.
+func withCtx(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w: %w", cerr, err)
+	}
+	return err
+}
+
+// Do implements oms.Store. The unit of work is one PostgreSQL transaction
+// (READ COMMITTED, on one connection): it is committed when fn returns nil
+// and ctx is still live, and rolled back when fn returns an error, panics
+// (the panic continues after the rollback), or ctx ends. BEGIN is sent with
+// the unit's first statement and writes that return nothing travel with the
+// next statement or the COMMIT, so a status change costs four round trips.
+// An error in such a deferred write is returned by Do, and nothing is kept.
+// If the connection is lost during COMMIT the outcome is unknown to the
+// caller, as with any database.
+func (s *Store) Do(ctx context.Context, fn func(tx oms.Tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, err := s.pool.acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("pgstore: begin: %w", err)
+	}
+	defer s.pool.release(c)
+	t := &Tx{c: c}
+	defer func() {
+		if r := recover(); r != nil {
+			t.rollback()
+			panic(r)
+		}
+	}()
+	err = fn(t)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		if err = t.commit(ctx); err == nil {
+			return nil
+		}
+	}
+	t.rollback()
+	return err
+}
+
+func notFound(id string) error { return fmt.Errorf("pgstore: order %s: %w", id, oms.ErrNotFound) }
+
+// Get implements oms.Store.
+func (s *Store) Get(ctx context.Context, id string) (oms.Order, error) {
+	var o oms.Order
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		var err error
+		o, err = scanOrder(c.QueryRow(ctx, orderSelect+" WHERE o.id = $1", id))
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return oms.Order{}, notFound(id)
+	}
+	if err != nil {
+		return oms.Order{}, fmt.Errorf("pgstore: get order %s: %w", id, err)
+	}
+	return o, nil
+}
+
+const byExternal = " WHERE o.channel_type = $1 AND o.channel_id = $2 AND o.store = $3 AND o.external_id = $4 AND o.external_id <> ''"
+
+func externalNotFound(k oms.ExternalKey) error {
+	return fmt.Errorf("pgstore: external %s/%d/%s/%s: %w", k.Channel.Type, k.Channel.ID, k.Store, k.ExternalID, oms.ErrNotFound)
+}
+
+// GetByExternal implements oms.Store.
+func (s *Store) GetByExternal(ctx context.Context, k oms.ExternalKey) (oms.Order, error) {
+	var o oms.Order
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		var err error
+		o, err = scanOrder(c.QueryRow(ctx, orderSelect+byExternal, string(k.Channel.Type), k.Channel.ID, k.Store, k.ExternalID))
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return oms.Order{}, externalNotFound(k)
+	}
+	if err != nil {
+		return oms.Order{}, fmt.Errorf("pgstore: get external order: %w", err)
+	}
+	return o, nil
+}
+
+// listQuery builds the list statement: the SQL text depends only on which
+// filters are set, every value is a parameter.
+func listQuery(f oms.Filter, p oms.Page) (string, []any, int, error) {
+	limit := oms.PageLimit(p.Limit)
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if len(f.Statuses) > 0 {
+		codes := make([]int16, 0, len(f.Statuses))
+		for _, st := range f.Statuses {
+			if st.Valid() {
+				codes = append(codes, int16(st))
+			}
+		}
+		where = append(where, "o.status = ANY("+arg(codes)+"::smallint[])")
+	}
+	// Constant predicates, so the planner can match the partial index.
+	switch f.Approval {
+	case oms.AwaitingApproval:
+		where = append(where, "o.approval_required AND o.approval = 0")
+	case oms.ApprovedOnly:
+		where = append(where, "o.approval_required AND o.approval = 1")
+	case oms.RejectedOnly:
+		where = append(where, "o.approval_required AND o.approval = -1")
+	case oms.NoApprovalNeeded:
+		where = append(where, "NOT o.approval_required")
+	}
+	if f.ChannelType != "" {
+		where = append(where, "o.channel_type = "+arg(string(f.ChannelType)))
+	}
+	if f.ChannelID != 0 {
+		where = append(where, "o.channel_id = "+arg(f.ChannelID))
+	}
+	if f.Store != "" {
+		where = append(where, "o.store = "+arg(f.Store))
+	}
+	if f.ClientID != "" {
+		where = append(where, "o.client_id = "+arg(f.ClientID))
+	}
+	if !f.CreatedFrom.IsZero() {
+		where = append(where, "o.created_at >= "+arg(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		where = append(where, "o.created_at < "+arg(f.CreatedTo))
+	}
+	if p.Cursor != "" {
+		at, id, err := oms.DecodeCursor(p.Cursor)
+		if err != nil {
+			return "", nil, 0, err
+		}
+		where = append(where, "(o.created_at, o.id) > ("+arg(at)+", "+arg(id)+")")
+	}
+	var b strings.Builder
+	b.WriteString(orderSelect)
+	if len(where) > 0 {
+		b.WriteString("\nWHERE ")
+		b.WriteString(strings.Join(where, " AND "))
+	}
+	b.WriteString("\nORDER BY o.created_at, o.id LIMIT ")
+	b.WriteString(arg(limit + 1))
+	return b.String(), args, limit, nil
+}
+
+// List implements oms.Store: keyset pagination on (created_at, id), so a
+// page is an index range and cursors survive inserts.
+func (s *Store) List(ctx context.Context, f oms.Filter, p oms.Page) (oms.OrderPage, error) {
+	q, args, limit, err := listQuery(f, p)
+	if err != nil {
+		return oms.OrderPage{}, err
+	}
+	var page oms.OrderPage
+	err = s.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o, err := scanOrder(rows)
+			if err != nil {
+				return err
+			}
+			page.Orders = append(page.Orders, o)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return oms.OrderPage{}, fmt.Errorf("pgstore: list orders: %w", err)
+	}
+	if len(page.Orders) > limit {
+		page.Orders = page.Orders[:limit]
+		last := page.Orders[limit-1]
+		page.Next = oms.EncodeCursor(last.CreatedAt, last.ID)
+	}
+	return page, nil
+}
+
+// History implements oms.Store.
+func (s *Store) History(ctx context.Context, orderID string) ([]oms.HistoryEntry, error) {
+	var out []oms.HistoryEntry
+	found := false
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		// One query: no row means no order; a row of NULLs, no history.
+		rows, err := c.Query(ctx, `SELECT h.at, h.actor, h.from_status, h.to_status, h.event, h.reason
+			FROM orders o LEFT JOIN order_history h ON h.order_id = o.id
+			WHERE o.id = $1 ORDER BY h.seq`, orderID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			found = true
+			var (
+				at                *time.Time
+				actor, ev, reason *string
+				from, to          *int16
+			)
+			if err := rows.Scan(&at, &actor, &from, &to, &ev, &reason); err != nil {
+				return err
+			}
+			if at == nil {
+				continue
+			}
+			out = append(out, oms.HistoryEntry{OrderID: orderID, At: at.UTC(), Actor: *actor,
+				From: oms.Status(*from), To: oms.Status(*to), Event: oms.EventName(*ev), Reason: *reason})
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: history of %s: %w", orderID, err)
+	}
+	if !found {
+		return nil, notFound(orderID)
+	}
+	return out, nil
+}
+
+// ClaimEvents implements oms.Store. Rows are locked with FOR UPDATE SKIP
+// LOCKED, so concurrent claimers (in any process) pass over each other's
+// rows instead of waiting, and leases are measured on the database clock
+// (now()), so workers' clocks need not agree. limit <= 0 means 100.
+func (s *Store) ClaimEvents(ctx context.Context, worker string, limit int, lease time.Duration) ([]oms.Event, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []oms.Event
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, `WITH c AS (
+				SELECT id FROM outbox
+				WHERE acked_at IS NULL AND (lease_until IS NULL OR lease_until <= now())
+				ORDER BY id LIMIT $2
+				FOR UPDATE SKIP LOCKED)
+			UPDATE outbox e SET claimed_by = $1, lease_until = now() + $3 * interval '1 microsecond',
+				attempts = e.attempts + 1
+			FROM c WHERE e.id = c.id
+			RETURNING e.id, e.type, e.order_id, e.event, e.from_status, e.to_status, e.actor, e.reason, e.at,
+				e.channel_type, e.channel_id, e.attempts`, worker, limit, lease.Microseconds())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				e               oms.Event
+				typ, ev, chType string
+				from, to        int16
+				attempts        int32
+			)
+			if err := rows.Scan(&e.ID, &typ, &e.OrderID, &ev, &from, &to, &e.Actor, &e.Reason, &e.At,
+				&chType, &e.Channel.ID, &attempts); err != nil {
+				return err
+			}
+			e.Type, e.Event, e.From, e.To = oms.EventType(typ), oms.EventName(ev), oms.Status(from), oms.Status(to)
+			e.Channel.Type, e.At, e.Attempts = oms.ChannelType(chType), e.At.UTC(), int(attempts)
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: claim events: %w", err)
+	}
+	// UPDATE … RETURNING has no order of its own.
+	slices.SortFunc(out, func(a, b oms.Event) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// AckEvents implements oms.Store.
+func (s *Store) AckEvents(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return ctx.Err()
+	}
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "UPDATE outbox SET acked_at = now(), lease_until = NULL WHERE id = ANY($1) AND acked_at IS NULL", ids)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("pgstore: ack events: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,366 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/azuvio/omnisales/oms"
+)
+
+// Tx is the unit of work of a Store: one PostgreSQL transaction on one
+// connection. It is valid only inside the function given to Do and, like
+// the connection under it, is not safe for concurrent use.
+type Tx struct {
+	c     *pgx.Conn
+	begun bool
+	done  bool
+	// pending writes return nothing the caller needs: they are sent
+	// together with the next statement or the COMMIT.
+	pending []stmt
+	// failed is the first database error: PostgreSQL aborts the
+	// transaction on it, so every later call returns it.
+	failed error
+	// lines remembers the lines each order had when this unit read or wrote
+	// it, so Update rewrites lines only when they changed.
+	lines map[string][]oms.Line
+}
+
+var _ oms.Tx = (*Tx)(nil)
+
+// stmt is one statement of a round trip; read consumes its result (nil:
+// an Exec whose result is ignored).
+type stmt struct {
+	what string
+	sql  string
+	args []any
+	read func(br pgx.BatchResults) error
+}
+
+var errTxDone = errors.New("pgstore: Tx used after its unit of work ended")
+
+// roundTrip sends BEGIN (first time), the pending writes and steps as one
+// pipelined batch and reads the results in order.
+func (t *Tx) roundTrip(ctx context.Context, steps ...stmt) error {
+	if t.done {
+		return errTxDone
+	}
+	if t.failed != nil {
+		return t.failed
+	}
+	all := make([]stmt, 0, len(t.pending)+len(steps)+1)
+	if !t.begun {
+		all = append(all, stmt{what: "begin", sql: "BEGIN"})
+		t.begun = true
+	}
+	all = append(all, t.pending...)
+	all = append(all, steps...)
+	t.pending = t.pending[:0]
+	b := &pgx.Batch{}
+	for _, s := range all {
+		b.Queue(s.sql, s.args...)
+	}
+	br := t.c.SendBatch(ctx, b)
+	var err error
+	for _, s := range all {
+		if s.read != nil {
+			err = s.read(br)
+		} else {
+			_, err = br.Exec()
+		}
+		if err != nil {
+			err = fmt.Errorf("pgstore: %s: %w", s.what, mapErr(err))
+			break
+		}
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("pgstore: %w", mapErr(cerr))
+	}
+	if err != nil {
+		t.failed = withCtx(ctx, err)
+		return t.failed
+	}
+	return nil
+}
+
+// commit sends the pending writes and COMMIT in one round trip.
+func (t *Tx) commit(ctx context.Context) error {
+	if !t.begun && len(t.pending) == 0 {
+		t.done = true
+		return nil // nothing was read or written
+	}
+	err := t.roundTrip(ctx, stmt{what: "commit", sql: "COMMIT", read: func(br pgx.BatchResults) error {
+		tag, err := br.Exec()
+		if err == nil && tag.String() == "ROLLBACK" {
+			err = errors.New("transaction was rolled back")
+		}
+		return err
+	}})
+	t.done = true
+	return err
+}
+
+// rollback ends the transaction whatever happened; a connection that
+// cannot roll back is closed, and the pool discards it.
+func (t *Tx) rollback() {
+	t.done = true
+	t.pending = nil
+	if !t.begun || t.c.IsClosed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := t.c.Exec(ctx, "ROLLBACK"); err != nil {
+		_ = t.c.Close(ctx)
+	}
+}
+
+func (t *Tx) remember(o *oms.Order) {
+	if t.lines == nil {
+		t.lines = map[string][]oms.Line{}
+	}
+	t.lines[o.ID] = o.Clone().Lines
+}
+
+func (t *Tx) getOne(ctx context.Context, q string, args []any) (oms.Order, bool, error) {
+	var o oms.Order
+	found := false
+	err := t.roundTrip(ctx, stmt{what: "read order", sql: q, args: args, read: func(br pgx.BatchResults) error {
+		var err error
+		o, err = scanOrder(br.QueryRow())
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		found = err == nil
+		return err
+	}})
+	if err != nil || !found {
+		return oms.Order{}, false, err
+	}
+	t.remember(&o)
+	return o, true, nil
+}
+
+// Get implements oms.Tx. It sees this unit's own writes.
+func (t *Tx) Get(ctx context.Context, id string) (oms.Order, error) {
+	o, found, err := t.getOne(ctx, orderSelect+" WHERE o.id = $1", []any{id})
+	if err == nil && !found {
+		err = notFound(id)
+	}
+	return o, err
+}
+
+// GetByExternal implements oms.Tx.
+func (t *Tx) GetByExternal(ctx context.Context, k oms.ExternalKey) (oms.Order, error) {
+	o, found, err := t.getOne(ctx, orderSelect+byExternal, []any{string(k.Channel.Type), k.Channel.ID, k.Store, k.ExternalID})
+	if err == nil && !found {
+		err = externalNotFound(k)
+	}
+	return o, err
+}
+
+// orderColumns are the columns of orders written from an oms.Order, in
+// the order of orderValues; version is managed by the store.
+var orderColumns = []string{"id", "number", "channel_type", "channel_id", "store", "external_id", "order_type",
+	"client_id", "client_groups", "client_email", "currency",
+	"subtotal", "discount", "tax", "delivery_fee", "total",
+	"payment_method", "billing", "shipping", "seller", "notes",
+	"status", "held_from", "approval_required", "approval", "approval_rule", "reject_reason",
+	"ship_courier", "ship_awb", "ship_url", "paid", "refunded",
+	"created_at", "updated_at", "delivered_at"}
+
+// fixedColumns never change after insert: the key and the list position.
+var fixedColumns = map[string]bool{"id": true, "channel_type": true, "channel_id": true, "store": true,
+	"external_id": true, "created_at": true}
+
+func orderValues(o *oms.Order) []any {
+	groups := o.Client.Groups
+	if groups == nil {
+		groups = []string{}
+	}
+	return []any{o.ID, o.Number, string(o.Channel.Type), o.Channel.ID, o.Store, o.ExternalID, o.Type,
+		o.Client.ID, groups, o.Client.Email, o.Currency,
+		num(o.Totals.Subtotal), num(o.Totals.Discount), num(o.Totals.Tax), num(o.Totals.DeliveryFee), num(o.Totals.Total),
+		o.PaymentMethod, o.Billing, o.ShippingTo, o.Seller, o.Notes,
+		int16(o.Status), int16(o.HeldFrom), o.ApprovalRequired, int16(o.Approval), o.ApprovalRule, o.RejectReason,
+		o.Shipment.Courier, o.Shipment.AWB, o.Shipment.URL, num(o.Paid), num(o.Refunded),
+		o.CreatedAt, o.UpdatedAt, nullTime(o.DeliveredAt)}
+}
+
+const lineColumns = "pos, product_id, sku, name, product_group, quantity, unit_price, discount, tax_rate, shipped, delivered, returned"
+
+// unnestLines returns unnest($n, …) over the 12 line arrays from $first.
+func unnestLines(first int) string {
+	types := []string{"int", "text", "text", "text", "text", "bigint", "numeric", "numeric", "numeric", "bigint", "bigint", "bigint"}
+	parts := make([]string, len(types))
+	for i, ty := range types {
+		parts[i] = "$" + strconv.Itoa(first+i) + "::" + ty + "[]"
+	}
+	return "unnest(" + strings.Join(parts, ", ") + ")"
+}
+
+// insertSQL writes the order and all its lines in one statement; ON
+// CONFLICT DO NOTHING turns a taken id or external key into zero rows
+// (not an error), so the unit of work stays usable and a racing duplicate
+// import is a no-op.
+var insertSQL = func() string {
+	ph := make([]string, len(orderColumns))
+	for i := range ph {
+		ph[i] = "$" + strconv.Itoa(i+1)
+	}
+	n := len(orderColumns)
+	return "WITH o AS (INSERT INTO orders (" + strings.Join(orderColumns, ", ") + ", version)\n\tVALUES (" +
+		strings.Join(ph, ", ") + ", 1)\n\tON CONFLICT DO NOTHING RETURNING id),\n" +
+		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT o.id, x.* FROM o CROSS JOIN " +
+		unnestLines(n+1) + " AS x)\nSELECT count(*) FROM o"
+}()
+
+// updateSQL is the UPDATE with the version check in its WHERE clause;
+// updateLinesSQL also rewrites the lines, only if that UPDATE matched.
+var updateSQL, updateLinesSQL = func() (string, string) {
+	var set, where []string
+	for i, c := range orderColumns {
+		p := "$" + strconv.Itoa(i+1)
+		if fixedColumns[c] {
+			where = append(where, c+" = "+p)
+		} else {
+			set = append(set, c+" = "+p)
+		}
+	}
+	n := len(orderColumns)
+	upd := "UPDATE orders SET " + strings.Join(set, ", ") + ", version = version + 1\nWHERE " +
+		strings.Join(where, " AND ") + " AND version = $" + strconv.Itoa(n+1)
+	var excluded []string
+	for _, c := range strings.Split(lineColumns, ", ")[1:] {
+		excluded = append(excluded, c+" = excluded."+c)
+	}
+	withLines := "WITH u AS (" + upd + " RETURNING id),\n" +
+		"d AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" + strconv.Itoa(n+2) + "),\n" +
+		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
+		unnestLines(n+3) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")\n" +
+		"SELECT count(*) FROM u"
+	return upd, withLines
+}()
+
+// Insert implements oms.Tx: the order and its lines in one statement.
+func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
+	if o.ID == "" {
+		return &oms.ValidationError{Field: "id", Reason: "empty"}
+	}
+	args := append(orderValues(o), toArrays(o.Lines).args()...)
+	var n int64
+	err := t.roundTrip(ctx, stmt{what: "insert order " + o.ID, sql: insertSQL, args: args,
+		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("pgstore: insert order %s: id or (channel %s/%d, store %q, external id %q) already used: %w",
+			o.ID, o.Channel.Type, o.Channel.ID, o.Store, o.ExternalID, oms.ErrDuplicate)
+	}
+	o.Version = 1
+	t.remember(o)
+	return nil
+}
+
+// Update implements oms.Tx. The version check is part of the UPDATE, so
+// it holds against other processes; lines are rewritten in the same
+// statement only when they differ from what this unit read.
+func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
+	args := append(orderValues(o), o.Version)
+	var n int64
+	s := stmt{what: "update order " + o.ID, sql: updateSQL, args: args}
+	old, known := t.lines[o.ID]
+	if !known || !linesEqual(old, o.Lines) {
+		s.sql = updateLinesSQL
+		s.args = append(append(s.args, int32(len(o.Lines))), toArrays(o.Lines).args()...)
+		s.read = func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }
+	} else {
+		s.read = func(br pgx.BatchResults) error {
+			tag, err := br.Exec()
+			n = tag.RowsAffected()
+			return err
+		}
+	}
+	if err := t.roundTrip(ctx, s); err != nil {
+		return err
+	}
+	if n == 1 {
+		o.Version++
+		t.remember(o)
+		return nil
+	}
+	return t.whyNotUpdated(ctx, o)
+}
+
+// whyNotUpdated tells a missing order from a stale version from an
+// attempt to change a fixed column.
+func (t *Tx) whyNotUpdated(ctx context.Context, o *oms.Order) error {
+	var (
+		version   int64
+		key       oms.ExternalKey
+		chType    string
+		createdAt time.Time
+		found     bool
+	)
+	err := t.roundTrip(ctx, stmt{what: "check order " + o.ID,
+		sql:  "SELECT version, channel_type, channel_id, store, external_id, created_at FROM orders WHERE id = $1",
+		args: []any{o.ID},
+		read: func(br pgx.BatchResults) error {
+			err := br.QueryRow().Scan(&version, &chType, &key.Channel.ID, &key.Store, &key.ExternalID, &createdAt)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			found = err == nil
+			return err
+		}})
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return notFound(o.ID)
+	case version != o.Version:
+		return fmt.Errorf("pgstore: order %s at version %d, update from %d: %w", o.ID, version, o.Version, oms.ErrConflict)
+	}
+	return &oms.ValidationError{Field: "external key", Reason: "channel, store, external id and creation time are fixed"}
+}
+
+const historySQL = `INSERT INTO order_history (order_id, at, actor, from_status, to_status, event, reason)
+VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+// AppendHistory implements oms.Tx. The insert is sent with the unit's next
+// statement or its COMMIT; an error in it (an unknown order: ErrNotFound)
+// is returned from there and by Do.
+func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
+	if t.done {
+		return errTxDone
+	}
+	if t.failed != nil {
+		return t.failed
+	}
+	t.pending = append(t.pending, stmt{what: "append history of " + e.OrderID, sql: historySQL,
+		args: []any{e.OrderID, e.At, e.Actor, int16(e.From), int16(e.To), string(e.Event), e.Reason}})
+	return nil
+}
+
+const eventSQL = `INSERT INTO outbox (type, order_id, event, from_status, to_status, actor, reason, at, channel_type, channel_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+
+// AppendEvent implements oms.Tx.
+func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
+	var id int64
+	err := t.roundTrip(ctx, stmt{what: "append event", sql: eventSQL,
+		args: []any{string(e.Type), e.OrderID, string(e.Event), int16(e.From), int16(e.To), e.Actor, e.Reason, e.At,
+			string(e.Channel.Type), e.Channel.ID},
+		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&id) }})
+	if err != nil {
+		return err
+	}
+	e.ID = id
+	return nil
+}
