@@ -387,3 +387,72 @@ func TestSalePrices(t *testing.T) {
 		t.Fatalf("channel 1 (-want +got):\n%s", d)
 	}
 }
+
+func TestMisc(t *testing.T) {
+	t.Parallel()
+	r := Rule{ID: 1, Name: "a", Kind: Percent, Value: dec("10"), Products: []ProductID{"A"}}
+	e := mustEngine(t, Config{}, r)
+	got, ok := e.Rule(1)
+	if !ok || got.Name != "a" {
+		t.Fatalf("Rule(1) = %+v, %v", got, ok)
+	}
+	got.Products[0] = "Z" // a copy: the engine is not changed
+	if again, _ := e.Rule(1); again.Products[0] != "A" {
+		t.Fatal("Rule returned shared state")
+	}
+	if _, ok := e.Rule(2); ok {
+		t.Fatal("Rule(2) found")
+	}
+	if _, err := NewEngine(Config{Policy: 9}, nil); err == nil {
+		t.Fatal("unknown policy accepted")
+	}
+	if MinorUnits("jpy") != 0 || MinorUnits("KWD") != 3 || MinorUnits("RON") != 2 || MinorUnits("XYZ") != 2 {
+		t.Fatal("MinorUnits")
+	}
+	for _, err := range []error{
+		&RuleError{Rule: 3, Field: "Name", Reason: "empty"},
+		&CartError{Line: 2, Field: "Quantity", Reason: "0 is below 1"},
+		&CartError{Line: -1, Field: "Currency", Reason: "empty"},
+		&VoucherError{Code: "X", Reason: RefusedBelowMinimum, Missing: dec("10"), Currency: "RON"},
+	} {
+		if err.Error() == "" {
+			t.Fatalf("%T has no message", err)
+		}
+	}
+	if Fixed.String() != "fixed" || Percent.String() != "percent" || Refusal(99).String() == "" {
+		t.Fatal("String")
+	}
+}
+
+type failingUsage struct{ err error }
+
+func (f failingUsage) Usage(context.Context, RuleID, ClientID) (int64, int64, error) {
+	return 0, 0, f.err
+}
+
+func TestUsageErrorAborts(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	e := mustEngine(t, Config{Usage: failingUsage{boom}},
+		Rule{ID: 1, Name: "v", Kind: Percent, Value: dec("10"), Voucher: "V", TotalLimit: 5})
+	c := cart(line("A", 1, "10"))
+	c.Voucher = "v"
+	if _, err := e.Apply(context.Background(), c); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the usage error wrapped", err)
+	}
+}
+
+func TestSalePricesStackAll(t *testing.T) {
+	t.Parallel()
+	e := mustEngine(t, Config{Policy: StackAll},
+		Rule{ID: 1, Name: "10%", Kind: Percent, Value: dec("10"), Products: []ProductID{"A"}, Start: Date{2026, 3, 1}, End: Date{2026, 3, 20}},
+		Rule{ID: 2, Name: "5 off", Kind: Fixed, Value: dec("5"), Currency: "RON", Products: []ProductID{"A"}, Start: Date{2026, 3, 5}, End: Date{2026, 3, 31}},
+	)
+	got := e.SalePrices(1, "", "RON", at, []CatalogItem{{Product: "A", Price: dec("100")}, {Product: "B", Price: dec("100")}})
+	// Later start first: 100 − 5 = 95, then 10% = 85.50.
+	want := []SalePrice{{Product: "A", Regular: dec("100"), Sale: dec("85.50"), Rules: []RuleID{2, 1},
+		From: Date{2026, 3, 5}, To: Date{2026, 3, 20}}}
+	if d := cmp.Diff(want, got, decEqual); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}

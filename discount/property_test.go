@@ -175,8 +175,31 @@ func TestPropertiesInvariants(t *testing.T) {
 		rules := genRules(t)
 		cfg := genConfig(t)
 		cart := genCart(t, rules)
+		ledger := &Ledger{}
+		if rapid.Bool().Draw(t, "usage") {
+			// Some vouchers already used, some up to their limit.
+			for _, r := range rules {
+				for range rapid.IntRange(0, 2).Draw(t, "uses") {
+					_ = ledger.Redeem(context.Background(), Redemption{Rule: r.ID, Client: rapid.SampledFrom(clients).Draw(t, "user"),
+						TotalLimit: r.TotalLimit, PerClientLimit: r.PerClientLimit})
+				}
+			}
+			cfg.Usage = ledger
+		}
 		res, _ := applyBoth(t, cfg, rules, cart)
 		checkInvariants(t, cfg, rules, cart, res)
+		if res.Redemption != nil && cfg.Usage != nil {
+			total, _, _ := ledger.Usage(context.Background(), res.Redemption.Rule, cart.Client)
+			if res.Redemption.TotalLimit > 0 && total >= res.Redemption.TotalLimit {
+				t.Fatalf("voucher %d applied with %d of %d uses gone", res.Redemption.Rule, total, res.Redemption.TotalLimit)
+			}
+			if err := ledger.Redeem(context.Background(), *res.Redemption); err != nil {
+				t.Fatalf("redeeming an accepted voucher: %v", err)
+			}
+		}
+		if res.VoucherRefused != nil && res.VoucherRefused.Reason == RefusedUsageExhausted && cfg.Usage == nil {
+			t.Fatalf("usage exhausted without a usage counter")
+		}
 	})
 }
 
