@@ -3,6 +3,7 @@ package discount
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -455,4 +456,29 @@ func TestSalePricesStackAll(t *testing.T) {
 	if d := cmp.Diff(want, got, decEqual); d != "" {
 		t.Fatalf("(-want +got):\n%s", d)
 	}
+}
+
+// TestConcurrentApply: one engine serves many goroutines (run with -race).
+func TestConcurrentApply(t *testing.T) {
+	t.Parallel()
+	rules, c := benchSetup(500)
+	e := mustEngine(t, Config{}, rules...)
+	want := mustApply(t, e, c)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				got, err := e.Apply(context.Background(), c)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if d := cmp.Diff(want, got, decEqual); d != "" {
+					t.Errorf("concurrent result differs:\n%s", d)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

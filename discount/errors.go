@@ -28,6 +28,7 @@ type RuleError struct {
 	Reason string
 }
 
+// Error describes the problem for logs and people.
 func (e *RuleError) Error() string {
 	return fmt.Sprintf("discount: rule %d: %s %s", e.Rule, e.Field, e.Reason)
 }
@@ -43,6 +44,7 @@ type CartError struct {
 	Reason string
 }
 
+// Error describes the problem for logs and people.
 func (e *CartError) Error() string {
 	if e.Line >= 0 {
 		return fmt.Sprintf("discount: cart line %d: %s %s", e.Line, e.Field, e.Reason)
@@ -104,6 +106,7 @@ type VoucherError struct {
 	Currency string
 }
 
+// Error describes the problem for logs and people.
 func (e *VoucherError) Error() string {
 	if e.Reason == RefusedBelowMinimum {
 		return fmt.Sprintf("discount: voucher %q: %s (%s %s missing)", e.Code, e.Reason, e.Missing.String(), e.Currency)

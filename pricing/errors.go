@@ -23,6 +23,7 @@ type NoPriceError struct {
 	Passed   []Passed
 }
 
+// Error describes the problem for logs and people.
 func (e *NoPriceError) Error() string {
 	return fmt.Sprintf("pricing: no price for product %q in %s (%d candidates passed over)",
 		e.Product, e.Currency, len(e.Passed))
@@ -41,6 +42,7 @@ type ListError struct {
 	Reason string
 }
 
+// Error describes the problem for logs and people.
 func (e *ListError) Error() string {
 	if e.Entry >= 0 {
 		return fmt.Sprintf("pricing: price list %q entry %d: %s %s", e.List, e.Entry, e.Field, e.Reason)
@@ -60,6 +62,7 @@ type RequestError struct {
 	Reason string
 }
 
+// Error describes the problem for logs and people.
 func (e *RequestError) Error() string {
 	if e.Line >= 0 {
 		return fmt.Sprintf("pricing: line %d: %s %s", e.Line, e.Field, e.Reason)

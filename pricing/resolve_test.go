@@ -216,3 +216,27 @@ func TestResolveCartRounding(t *testing.T) {
 		t.Fatalf("JPY subtotal %s err %v", c.Subtotal, err)
 	}
 }
+
+// TestMemoryConcurrent: readers and writers share a Memory (run with -race).
+func TestMemoryConcurrent(t *testing.T) {
+	t.Parallel()
+	m := mustMemory(t, PriceList{ID: "std", Tier: TierStandard, Currency: "RON", Entries: []Entry{entry("A", "1")}})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			price := decimal.NewFromInt(int64(1 + i%5))
+			if err := m.Put(PriceList{ID: "std", Tier: TierStandard, Currency: "RON", Entries: []Entry{{Product: "A", Price: price}}}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for range 200 {
+		p, err := Resolve(context.Background(), m, Request{Product: "A", Currency: "RON", Quantity: 1, At: t0})
+		if err != nil || p.Unit.LessThan(decimal.NewFromInt(1)) || p.Unit.GreaterThan(decimal.NewFromInt(5)) {
+			t.Fatalf("price %v err %v", p.Unit, err)
+		}
+	}
+	<-done
+}
