@@ -53,8 +53,8 @@
 // # Stacking
 //
 // The default policy, [BestPerLine], gives each line the single automatic
-// rule that saves the most on it; ties go to the later Start, then to the
-// lower id. For an order-level fixed rule the saving compared is the line's
+// rule that saves the most on it; ties go to the later Start (an open Start
+// counts as the earliest), then to the lower id. For an order-level fixed rule the saving compared is the line's
 // share of the amount spread over all the lines it matches; a line that takes
 // another rule gives up its share, which is not moved to other lines. Then
 // at most one voucher (the cart carries one code) applies on the prices after

@@ -90,3 +90,45 @@ func Example() {
 	// log SO-1001 rule 2 "Spring voucher" desk: 900.00 → 872.83 saved 27.17 voucher "PROMO2026"
 	// discount: voucher "promo2026": usage exhausted ; total 1656.00
 }
+
+// The channel sync pushes sale prices to a web shop: only automatic,
+// product-scoped rules open to everyone count.
+func ExampleEngine_SalePrices() {
+	d := decimal.RequireFromString
+	engine, err := discount.NewEngine(discount.Config{}, []discount.Rule{
+		{ID: 1, Name: "Garden week", Kind: discount.Percent, Value: d("20"), ProductGroups: []discount.ProductGroupID{"garden"},
+			Start: discount.Date{Year: 2026, Month: 5, Day: 4}, End: discount.Date{Year: 2026, Month: 5, Day: 10}},
+		{ID: 2, Name: "VIP mowers", Kind: discount.Percent, Value: d("30"), Products: []discount.ProductID{"mower"},
+			ClientGroups: []discount.GroupID{"VIP"}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	sales := engine.SalePrices(3, "shop-1", "RON", time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC), []discount.CatalogItem{
+		{Product: "mower", Groups: []discount.ProductGroupID{"garden"}, Price: d("1299.90")},
+		{Product: "drill", Groups: []discount.ProductGroupID{"tools"}, Price: d("349")},
+	})
+	for _, s := range sales {
+		fmt.Printf("%s: %s → %s from %s to %s (rules %v)\n", s.Product, s.Regular.StringFixed(2), s.Sale.StringFixed(2), s.From, s.To, s.Rules)
+	}
+	// Output:
+	// mower: 1299.90 → 1039.92 from 2026-05-04 to 2026-05-10 (rules [1])
+}
+
+// The weekly routine lists the rules that end within the next seven days.
+func ExampleEngine_ExpiringWithin() {
+	d := decimal.RequireFromString
+	engine, err := discount.NewEngine(discount.Config{}, []discount.Rule{
+		{ID: 1, Name: "Spring", Kind: discount.Percent, Value: d("10"), End: discount.Date{Year: 2026, Month: 3, Day: 20}},
+		{ID: 2, Name: "Clearance", Kind: discount.Percent, Value: d("40"), End: discount.Date{Year: 2026, Month: 3, Day: 12}},
+		{ID: 3, Name: "Always", Kind: discount.Percent, Value: d("5")},
+	})
+	if err != nil {
+		panic(err)
+	}
+	for _, r := range engine.ExpiringWithin(time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC), 7) {
+		fmt.Println(r.ID, r.Name, "ends", r.End)
+	}
+	// Output:
+	// 2 Clearance ends 2026-03-12
+}

@@ -2,6 +2,7 @@ package pricing_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -47,4 +48,30 @@ func ExampleResolveCart() {
 	//   passed over catalogue 250.00: lower tier
 	// desk x1 at 900.00 (standard tier, list catalogue) = 900.00
 	// subtotal 1740.00 RON
+}
+
+// A quantity break: from 10 units the group's lower price applies.
+func ExampleResolve() {
+	d := decimal.RequireFromString
+	src, err := pricing.NewMemory(pricing.PriceList{ID: "vip", Tier: pricing.TierGroup, Group: "VIP", Currency: "EUR",
+		Entries: []pricing.Entry{{Product: "paper", Price: d("4.20")}, {Product: "paper", Price: d("3.90"), MinQuantity: 10}}})
+	if err != nil {
+		panic(err)
+	}
+	for _, qty := range []int64{9, 10} {
+		p, err := pricing.Resolve(context.Background(), src, pricing.Request{Product: "paper", Groups: []pricing.GroupID{"VIP"},
+			Currency: "EUR", Quantity: qty, At: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(qty, p.Unit.StringFixed(2), p.Tier)
+	}
+	_, err = pricing.Resolve(context.Background(), src, pricing.Request{Product: "paper", Currency: "RON", Quantity: 1,
+		At: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)})
+	var np *pricing.NoPriceError
+	fmt.Println(errors.As(err, &np), err)
+	// Output:
+	// 9 4.20 group
+	// 10 3.90 group
+	// true pricing: no price for product "paper" in RON (0 candidates passed over)
 }
