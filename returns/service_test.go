@@ -412,3 +412,45 @@ func TestPolicy(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateEnforcesWindowInShopZone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	zone := time.FixedZone("shop", 2*3600)
+	tests := []struct {
+		name  string
+		cfg   returns.Config
+		after time.Duration // from delivery at t0 = 10:00 UTC (12:00 in the shop)
+		over  int
+	}{
+		{"day 0", returns.Config{Location: zone}, time.Hour, 0},
+		{"day 30, 23:59 in the shop", returns.Config{Location: zone}, 30*24*time.Hour + 11*time.Hour + 59*time.Minute, 0},
+		{"day 31, 00:00 in the shop", returns.Config{Location: zone}, 30*24*time.Hour + 12*time.Hour, 1},
+		{"same instant counted in UTC is day 30", returns.Config{}, 30*24*time.Hour + 12*time.Hour, 0},
+		{"7-day window, day 9", returns.Config{ReturnWithinDays: returns.Days(7)}, 9 * 24 * time.Hour, 2},
+		{"no window, a year later", returns.Config{ReturnWithinDays: returns.Days(0)}, 365 * 24 * time.Hour, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, tc.cfg)
+			o := f.delivered(t, "0", true, line("A", 1, "10", "0", "0"))
+			f.clock.Advance(tc.after)
+			before := f.snap(t, o.ID)
+			_, err := f.svc.Create(ctx, client, returns.Request{OrderID: o.ID, Type: returns.TypeFull, Reason: "r"})
+			if tc.over == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var we *returns.WindowError
+			if !errors.As(err, &we) || we.Over != tc.over {
+				t.Fatalf("err = %v, want over by %d", err, tc.over)
+			}
+			if diff := cmp.Diff(before, f.snap(t, o.ID)); diff != "" {
+				t.Errorf("refused request wrote:\n%s", diff)
+			}
+		})
+	}
+}
