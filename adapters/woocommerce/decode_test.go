@@ -54,9 +54,9 @@ func TestDecodeDocumentedOrder(t *testing.T) {
 	billing.Email, billing.Phone = "john.doe@example.com", "(555) 555-5555"
 	want := woocommerce.Order{
 		ID: 727, Number: "727", OrderKey: "wc_order_58d2d042d1d", CreatedVia: "rest-api", Status: "processing", Currency: "USD",
-		DateCreated:  utcTime("2017-03-22T19:28:02"),
-		DateModified: utcTime("2017-03-22T19:28:08"),
-		DatePaid:     ptrTime("2017-03-22T19:28:08"),
+		DateCreated:   utcTime("2017-03-22T19:28:02"),
+		DateModified:  utcTime("2017-03-22T19:28:08"),
+		DatePaid:      ptrTime("2017-03-22T19:28:08"),
 		DiscountTotal: dec("0"), DiscountTax: dec("0"), ShippingTotal: dec("10.00"), ShippingTax: dec("0"),
 		CartTax: dec("1.35"), Total: dec("29.35"), TotalTax: dec("1.35"),
 		Billing: billing, Shipping: addr,
