@@ -279,7 +279,7 @@ func (e *Engine) Apply(ctx context.Context, cart Cart) (Result, error) {
 	cands := make([][]*compiled, len(cart.Lines))
 	for i := range cart.Lines {
 		l := &cart.Lines[i]
-		var cs []*compiled
+		cs := make([]*compiled, 0, 8+len(order))
 		add := func(bucket []*compiled) {
 			for _, c := range bucket {
 				if c.autoOK(&cart, cur, day, subtotal) && !slices.Contains(cs, c) {
@@ -338,7 +338,7 @@ func baseTotals(cart *Cart, exp int32) ([]decimal.Decimal, decimal.Decimal) {
 	base := make([]decimal.Decimal, len(cart.Lines))
 	var sum decimal.Decimal
 	for i, l := range cart.Lines {
-		base[i] = l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity)).Round(exp)
+		base[i] = lineTotal(l.UnitPrice, l.Quantity, exp)
 		sum = sum.Add(base[i])
 	}
 	return base, sum

@@ -80,3 +80,49 @@ func Allocate(amount decimal.Decimal, weights []decimal.Decimal, exp int32) []de
 	}
 	return parts
 }
+
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// The helpers below compute in int64 minor units when the figures are small
+// enough that nothing can overflow, because decimal arithmetic allocates on
+// every operation and they run in the engine's inner loop. Each has a decimal
+// fallback and a test that holds the two to the same results.
+
+// minorInt returns d in whole minor units (d × 10^exp) when that is an
+// integer of at most 15 digits.
+func minorInt(d decimal.Decimal, exp int32) (int64, bool) {
+	if d.NumDigits() > 15 {
+		return 0, false
+	}
+	c, e := d.CoefficientInt64(), int64(d.Exponent())+int64(exp)
+	switch {
+	case e == 0:
+		return c, true
+	case e > 0 && e <= 3:
+		return c * pow10[e], true
+	case e < 0 && e >= -15 && c%pow10[-e] == 0:
+		return c / pow10[-e], true
+	}
+	return 0, false
+}
+
+// lineTotal is unit × qty rounded half-up to exp decimals.
+func lineTotal(unit decimal.Decimal, qty int64, exp int32) decimal.Decimal {
+	if u, ok := minorInt(unit, exp); ok && u >= 0 && u < 1e12 && qty < 1e6 {
+		return decimal.New(u*qty, -exp)
+	}
+	return unit.Mul(decimal.NewFromInt(qty)).Round(exp)
+}
+
+// unitExtra is how many decimals beyond the minor unit per-unit figures
+// derived from line totals carry.
+const unitExtra = 4
+
+// perUnit is total / qty rounded half-up to exp+unitExtra decimals (qty ≥ 1).
+func perUnit(total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
+	if t, ok := minorInt(total, exp); ok && t >= 0 && t < 1e12 && qty < 1e6 {
+		x := t * pow10[unitExtra]
+		return decimal.New((2*x+qty)/(2*qty), -(exp + unitExtra))
+	}
+	return total.DivRound(decimal.NewFromInt(qty), exp+unitExtra)
+}

@@ -111,18 +111,16 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 		}
 	}
 
-	unitExp := exp + 4
 	res.Lines = make([]LineResult, n)
 	for i := range cart.Lines {
 		l := &cart.Lines[i]
-		q := decimal.NewFromInt(l.Quantity)
 		lr := LineResult{Product: l.Product, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
 			Total: base[i], Applied: applied[i]}
 		origTotal, origUnit := base[i], l.UnitPrice
 		for _, a := range applied[i] {
 			lr.Discount = lr.Discount.Add(a.Saved)
 			after := origTotal.Sub(a.Saved)
-			unitAfter := decimal.Max(decimal.Zero, origUnit.Sub(a.Saved.DivRound(q, unitExp)))
+			unitAfter := decimal.Max(decimal.Zero, origUnit.Sub(perUnit(a.Saved, l.Quantity, exp)))
 			res.Log = append(res.Log, LogRow{
 				Rule: a.Rule, RuleName: a.Name, Client: cart.Client, Product: l.Product,
 				Channel: cart.Channel, Voucher: a.Voucher,
@@ -133,7 +131,7 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 			origTotal, origUnit = after, unitAfter
 		}
 		lr.TotalAfter = base[i].Sub(lr.Discount)
-		lr.UnitDiscount = lr.Discount.DivRound(q, unitExp)
+		lr.UnitDiscount = perUnit(lr.Discount, l.Quantity, exp)
 		lr.UnitPriceAfter = decimal.Max(decimal.Zero, l.UnitPrice.Sub(lr.UnitDiscount))
 		res.Lines[i] = lr
 		res.Subtotal = res.Subtotal.Add(lr.Total)
@@ -147,6 +145,14 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 // whose running total is total, rounded half-up to the minor unit and never
 // more than total.
 func lineAmount(r *compiled, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
+	if a, ok := lineAmountInt(r, total, qty, exp); ok {
+		return a
+	}
+	return lineAmountDec(r, total, qty, exp)
+}
+
+// lineAmountDec is lineAmount in decimal arithmetic, for any size.
+func lineAmountDec(r *compiled, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
 	var a decimal.Decimal
 	if r.Kind == Percent {
 		// × value / 100 exactly (a decimal shift), then one half-up rounding.
@@ -158,6 +164,36 @@ func lineAmount(r *compiled, total decimal.Decimal, qty int64, exp int32) decima
 		return total
 	}
 	return a
+}
+
+// lineAmountInt is lineAmount in int64 minor units (see minorInt); it
+// reports false when a figure is too large or too fine for that.
+func lineAmountInt(r *compiled, total decimal.Decimal, qty int64, exp int32) (decimal.Decimal, bool) {
+	t, ok := minorInt(total, exp)
+	if !ok || t < 0 || t >= 1e12 {
+		return decimal.Decimal{}, false
+	}
+	var a int64
+	if r.Kind == Percent {
+		// a = round(t × v·10^ev / 100) = round(t·v / 10^(2−ev)), half-up.
+		if r.Value.NumDigits() > 6 {
+			return decimal.Decimal{}, false
+		}
+		v, ev := r.Value.CoefficientInt64(), r.Value.Exponent()
+		k := 2 - int64(ev)
+		if v < 0 || ev > 0 || k > 18 {
+			return decimal.Decimal{}, false
+		}
+		p := pow10[k]
+		a = (t*v + p/2) / p
+	} else {
+		v, ok := minorInt(r.Value, exp)
+		if !ok || v < 0 || v >= 1e12 || qty >= 1e6 {
+			return decimal.Decimal{}, false
+		}
+		a = v * qty
+	}
+	return decimal.New(min(a, t), -exp), true
 }
 
 // amounts is what rule r saves on each eligible line given the running line
