@@ -40,9 +40,10 @@ func nullTime(t time.Time) any {
 	return t
 }
 
-// orderSelect reads an order with its lines aggregated into arrays, so a
-// read is one query and one round trip whatever the number of lines.
-const orderSelect = `SELECT o.id, o.number, o.channel_type, o.channel_id, o.store, o.external_id, o.order_type,
+// orderColumnsSQL and linesLateral make up orderSelect: an order with its
+// lines aggregated into arrays, so a read is one query and one round trip
+// whatever the number of lines.
+const orderColumnsSQL = `SELECT o.id, o.number, o.channel_type, o.channel_id, o.store, o.external_id, o.order_type,
 	o.client_id, o.client_groups, o.client_email, o.currency,
 	o.subtotal, o.discount, o.tax, o.delivery_fee, o.total,
 	o.payment_method, o.billing, o.shipping, o.seller, o.notes,
@@ -51,7 +52,9 @@ const orderSelect = `SELECT o.id, o.number, o.channel_type, o.channel_id, o.stor
 	o.created_at, o.updated_at, o.delivered_at, o.version,
 	l.product_id, l.sku, l.name, l.product_group, l.quantity, l.unit_price, l.discount, l.tax_rate,
 	l.shipped, l.delivered, l.returned
-FROM orders o
+FROM `
+
+const linesLateral = `
 CROSS JOIN LATERAL (SELECT array_agg(product_id ORDER BY pos) AS product_id, array_agg(sku ORDER BY pos) AS sku,
 	array_agg(name ORDER BY pos) AS name, array_agg(product_group ORDER BY pos) AS product_group,
 	array_agg(quantity ORDER BY pos) AS quantity, array_agg(unit_price ORDER BY pos) AS unit_price,
@@ -59,6 +62,9 @@ CROSS JOIN LATERAL (SELECT array_agg(product_id ORDER BY pos) AS product_id, arr
 	array_agg(shipped ORDER BY pos) AS shipped, array_agg(delivered ORDER BY pos) AS delivered,
 	array_agg(returned ORDER BY pos) AS returned
 	FROM order_lines WHERE order_id = o.id) l`
+
+// orderSelect reads orders by a WHERE clause appended to it.
+const orderSelect = orderColumnsSQL + "orders o" + linesLateral
 
 // scanOrder reads one row of orderSelect.
 func scanOrder(row pgx.Row) (oms.Order, error) {

@@ -221,14 +221,20 @@ func listQuery(f oms.Filter, p oms.Page) (string, []any, int, error) {
 		}
 		where = append(where, "(o.created_at, o.id) > ("+arg(at)+", "+arg(id)+")")
 	}
+	// The page is chosen first (an index range), then only its orders
+	// get their lines.
 	var b strings.Builder
-	b.WriteString(orderSelect)
+	b.WriteString(orderColumnsSQL)
+	b.WriteString("(SELECT * FROM orders o")
 	if len(where) > 0 {
-		b.WriteString("\nWHERE ")
+		b.WriteString("\n\tWHERE ")
 		b.WriteString(strings.Join(where, " AND "))
 	}
-	b.WriteString("\nORDER BY o.created_at, o.id LIMIT ")
+	b.WriteString("\n\tORDER BY o.created_at, o.id LIMIT ")
 	b.WriteString(arg(limit + 1))
+	b.WriteString(") o")
+	b.WriteString(linesLateral)
+	b.WriteString("\nORDER BY o.created_at, o.id")
 	return b.String(), args, limit, nil
 }
 

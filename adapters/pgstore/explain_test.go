@@ -1,0 +1,81 @@
+package pgstore_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/azuvio/omnisales/adapters/pgstore"
+	"github.com/azuvio/omnisales/oms"
+)
+
+// TestExplain loads 40,000 orders shaped like a real shop's history (most
+// delivered; 0.5% unconfirmed, 0.5% back orders, 2% needed approval), runs ANALYZE, and prints the plan of each operator
+// list (go test -run TestExplain -v). Each must be served by the index
+// built for it, never by a sequential scan of orders.
+func TestExplain(t *testing.T) {
+	_, dsn := storeAndDSN(t)
+	ctx := context.Background()
+	c := raw(t, dsn)
+	const load = `
+INSERT INTO orders (id, number, channel_type, channel_id, store, external_id, order_type, client_id, client_groups,
+	client_email, currency, subtotal, discount, tax, delivery_fee, total, payment_method, billing, shipping, seller,
+	notes, status, held_from, approval_required, approval, approval_rule, reject_reason, ship_courier, ship_awb,
+	ship_url, paid, refunded, created_at, updated_at, delivered_at, version)
+SELECT 'o' || lpad(i::text, 8, '0'), 'N' || i,
+	(ARRAY['pos','portal','woocommerce','shopify','manual','pre_order','api'])[1 + i % 7], 1 + i % 40, 'shop', i::text,
+	'retail', 'C' || (i % 3000), '{}', '', 'RON', 100, 0, 19, 15, 134, '', '{}', '{}', '', '',
+	CASE WHEN i % 1000 < 3 THEN 0 WHEN i % 1000 < 5 THEN 1 WHEN i % 1000 < 10 THEN 16 ELSE 5 END, 0,
+	i % 50 = 0, CASE WHEN i % 200 = 0 THEN 0 WHEN i % 150 = 0 THEN -1 ELSE 1 END, '', '', '', '', '', 0, 0,
+	timestamptz '2026-01-01 00:00:00+00' + i * interval '1 minute', now(), NULL, 1
+FROM generate_series(1, 40000) AS i;
+INSERT INTO order_lines (order_id, pos, product_id, sku, name, product_group, quantity, unit_price, discount, tax_rate,
+	shipped, delivered, returned)
+SELECT id, 0, 'P', '', '', '', 1, 100, 0, 19, 0, 0, 0 FROM orders;
+ANALYZE;`
+	if _, err := c.Exec(ctx, load); err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	cursor := oms.EncodeCursor(time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC), "o00014000")
+	cases := []struct {
+		name  string
+		f     oms.Filter
+		p     oms.Page
+		index string
+	}{
+		{"all orders, first page", oms.Filter{}, oms.Page{}, "orders_created"},
+		{"all orders, after a cursor", oms.Filter{}, oms.Page{Cursor: cursor}, "orders_created"},
+		{"unconfirmed (Draft, Processing)", oms.Filter{Statuses: []oms.Status{oms.Draft, oms.Processing}}, oms.Page{}, "orders_status"},
+		{"back orders (Stock Unavailable)", oms.Filter{Statuses: []oms.Status{oms.StockUnavailable}}, oms.Page{Cursor: cursor}, "orders_status"},
+		{"awaiting approval", oms.Filter{Approval: oms.AwaitingApproval}, oms.Page{}, "orders_approval"},
+		{"rejected", oms.Filter{Approval: oms.RejectedOnly}, oms.Page{}, "orders_approval"},
+		{"channel type and id", oms.Filter{ChannelType: oms.ChannelShopify, ChannelID: 3}, oms.Page{}, "orders_channel"},
+		{"channel id", oms.Filter{ChannelID: 7}, oms.Page{}, "orders_channel_id"},
+		{"client", oms.Filter{ClientID: "C42"}, oms.Page{}, "orders_client"},
+		{"created range", oms.Filter{CreatedFrom: from, CreatedTo: from.Add(24 * time.Hour)}, oms.Page{}, "orders_created"},
+	}
+	for _, tc := range cases {
+		q, args, _, err := pgstore.ListQuery(tc.f, tc.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := c.Query(ctx, "EXPLAIN (COSTS OFF) "+q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		t.Logf("%s:\n%s", tc.name, plan)
+		if strings.Contains(plan, "Seq Scan on orders") || !strings.Contains(plan, " "+tc.index+" ") &&
+			!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
+			t.Errorf("%s: plan does not use %s:\n%s", tc.name, tc.index, plan)
+		}
+	}
+}
