@@ -43,7 +43,9 @@ func shop(cfg returns.Config) (*returns.Service, *oms.Service, *time.Time, oms.O
 	for _, step := range []func() (oms.Order, error){
 		func() (oms.Order, error) { return orders.RecordPayment(ctx, ops, o.ID, o.Totals.Total) },
 		func() (oms.Order, error) { return orders.Confirm(ctx, ops, o.ID) },
-		func() (oms.Order, error) { return orders.Ship(ctx, ops, o.ID, oms.Shipment{Courier: "fan", AWB: "AWB-77"}) },
+		func() (oms.Order, error) {
+			return orders.Ship(ctx, ops, o.ID, oms.Shipment{Courier: "fan", AWB: "AWB-77"})
+		},
 		func() (oms.Order, error) { return orders.Deliver(ctx, ops, o.ID) },
 	} {
 		if o, err = step(); err != nil {
