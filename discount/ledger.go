@@ -14,7 +14,8 @@ type Ledger struct {
 	mu       sync.Mutex
 	total    map[RuleID]int64
 	byClient map[ruleClient]int64
-	orders   map[ruleOrder]ClientID
+	orders   map[ruleOrder]ClientID // uses recorded with an order id
+	anon     map[ruleClient]int64   // uses recorded without one
 }
 
 type ruleClient struct {
@@ -51,6 +52,7 @@ func (l *Ledger) Redeem(_ context.Context, r Redemption) error {
 		l.total = make(map[RuleID]int64)
 		l.byClient = make(map[ruleClient]int64)
 		l.orders = make(map[ruleOrder]ClientID)
+		l.anon = make(map[ruleClient]int64)
 	}
 	if r.Order != "" {
 		if _, done := l.orders[ruleOrder{r.Rule, r.Order}]; done {
@@ -66,12 +68,16 @@ func (l *Ledger) Redeem(_ context.Context, r Redemption) error {
 	l.byClient[rc]++
 	if r.Order != "" {
 		l.orders[ruleOrder{r.Rule, r.Order}] = r.Client
+	} else {
+		l.anon[rc]++
 	}
 	return nil
 }
 
 // Release gives back a use recorded by Redeem, for an order that was
-// cancelled. It returns ErrNotRedeemed when there is nothing to give back.
+// cancelled. A redemption with an Order releases that order's use (whoever
+// the client); one without releases a use that was also recorded without an
+// order. It returns ErrNotRedeemed when there is no such use.
 func (l *Ledger) Release(_ context.Context, r Redemption) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -84,8 +90,12 @@ func (l *Ledger) Release(_ context.Context, r Redemption) error {
 		}
 		delete(l.orders, ro)
 		rc.client = client
-	} else if l.byClient[rc] == 0 {
-		return fmt.Errorf("discount: releasing rule %d for client %q: %w", r.Rule, r.Client, ErrNotRedeemed)
+	} else {
+		// Only a use recorded without an order can be released without one.
+		if l.anon[rc] == 0 {
+			return fmt.Errorf("discount: releasing rule %d for client %q: %w", r.Rule, r.Client, ErrNotRedeemed)
+		}
+		l.anon[rc]--
 	}
 	l.total[r.Rule]--
 	l.byClient[rc]--

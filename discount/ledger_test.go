@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 // TestLedgerRace: many carts race for the last uses of a voucher; exactly
@@ -94,4 +96,87 @@ func TestLedgerIdempotentAndRelease(t *testing.T) {
 	if err := l.Release(ctx, Redemption{Rule: 3, Client: "C9"}); !errors.Is(err, ErrNotRedeemed) {
 		t.Fatalf("release of nothing: %v", err)
 	}
+}
+
+// TestLedgerModel runs random redeems and releases against a plain model of
+// the counts; limits are never exceeded and the ledger agrees with the model.
+func TestLedgerModel(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		ctx := context.Background()
+		l := &Ledger{}
+		const totalLimit, perClient = 5, 2
+		type key struct {
+			rule   RuleID
+			client ClientID
+		}
+		total := map[RuleID]int64{}
+		mine := map[key]int64{}
+		orders := map[string]key{} // order → who redeemed it
+		anon := map[key]int64{}    // uses without an order
+		rules := rapid.SampledFrom([]RuleID{1, 2})
+		clients := rapid.SampledFrom([]ClientID{"a", "b", "c"})
+		orderIDs := rapid.SampledFrom([]string{"", "o1", "o2", "o3", "o4", "o5", "o6"})
+		oid := func(r RuleID, o string) string { return string(rune('0'+r)) + o }
+		t.Repeat(map[string]func(*rapid.T){
+			"redeem": func(t *rapid.T) {
+				r, c, o := rules.Draw(t, "rule"), clients.Draw(t, "client"), orderIDs.Draw(t, "order")
+				err := l.Redeem(ctx, Redemption{Rule: r, Client: c, Order: o, TotalLimit: totalLimit, PerClientLimit: perClient})
+				if _, done := orders[oid(r, o)]; o != "" && done {
+					if err != nil {
+						t.Fatalf("retry of order %s: %v", o, err)
+					}
+					return
+				}
+				full := total[r] >= totalLimit || mine[key{r, c}] >= perClient
+				if full != (err != nil) {
+					t.Fatalf("redeem rule %d client %s: err %v, model full %v", r, c, err, full)
+				}
+				if err == nil {
+					total[r]++
+					mine[key{r, c}]++
+					if o != "" {
+						orders[oid(r, o)] = key{r, c}
+					} else {
+						anon[key{r, c}]++
+					}
+				}
+			},
+			"release": func(t *rapid.T) {
+				r, c, o := rules.Draw(t, "rule"), clients.Draw(t, "client"), orderIDs.Draw(t, "order")
+				err := l.Release(ctx, Redemption{Rule: r, Client: c, Order: o})
+				k := key{r, c}
+				if o != "" {
+					who, ok := orders[oid(r, o)]
+					if ok != (err == nil) {
+						t.Fatalf("release order %s: err %v, model has it %v", o, err, ok)
+					}
+					if ok {
+						delete(orders, oid(r, o))
+						k = who
+					} else {
+						return
+					}
+				} else if (anon[k] > 0) != (err == nil) {
+					t.Fatalf("release rule %d client %s: err %v, model count %d", r, c, err, anon[k])
+				} else if err != nil {
+					return
+				} else {
+					anon[k]--
+				}
+				total[k.rule]--
+				mine[k]--
+			},
+			"": func(t *rapid.T) {
+				for _, r := range []RuleID{1, 2} {
+					for _, c := range []ClientID{"a", "b", "c"} {
+						gt, gm, _ := l.Usage(ctx, r, c)
+						if gt != total[r] || gm != mine[key{r, c}] || gt > totalLimit || gm > perClient {
+							t.Fatalf("usage rule %d client %s: ledger %d/%d, model %d/%d", r, c, gt, gm, total[r], mine[key{r, c}])
+						}
+					}
+				}
+			},
+		})
+	})
 }
