@@ -16,6 +16,11 @@
 //   - [Service.Refund] refunds later or in parts; [Service.Reconcile] is
 //     the weekly check of approved returns against re-entered stock.
 //
+// Approval refunds at once by default, so the order passes through Return
+// or Partial Return to Refund or Partial Refund in one unit of work (both
+// steps are in its history); with [ApproveOptions].DeferRefund it stays in
+// Return or Partial Return until [Service.Refund].
+//
 // Every change of a request commits in one unit of work with the order
 // change, its history and its events ([EventReturnRequested] and the
 // others), so a refused or failed call writes nothing.
@@ -23,9 +28,13 @@
 // # Rules
 //
 // A request is accepted only for an order in Delivered, Partial Return or
-// Partial Refund with delivered units, and only while no other request of
-// the order is pending ([ErrReturnPending]): the core remembers one status
-// to go back to on rejection, so requests are decided one at a time.
+// Partial Refund with delivered units (the core's request_return moves),
+// and only while no other request of the order is pending
+// ([ErrReturnPending]): the core remembers one status to go back to on
+// rejection, so requests are decided one at a time. An order in Refund
+// (everything paid was refunded) or Return takes no further request. With
+// a window in force, an order without a delivery time (DeliveredAt) is
+// refused too, since the window cannot be checked.
 //
 // The window ([Config].ReturnWithinDays, 30 by default) counts calendar
 // days in the shop's time zone ([Config].Location) from the order's

@@ -20,9 +20,11 @@ type Service struct {
 }
 
 // NewService returns a service that changes orders through orders and
-// keeps its records in store. store must be the store orders runs on (one
-// object implementing both oms.Store and Store, like *memstore.Store):
-// otherwise a return and its order change would not commit together.
+// keeps its records in store. store must hold the same orders as the store
+// orders runs on (simplest: one object implementing both oms.Store and
+// Store, like *memstore.Store): the service changes orders through
+// store's units of work so that they commit with the return records. An
+// invalid cfg is a *ValidationError.
 func NewService(orders *oms.Service, store Store, cfg Config) (*Service, error) {
 	if orders == nil || store == nil {
 		return nil, errors.New("returns: NewService: nil order service or store")
@@ -527,6 +529,11 @@ type RefundRequest struct {
 // paid, nor a return's refunds what is due on it: a larger amount is an
 // *OverRefundError and nothing is written. The actor needs
 // oms.PermReturnsApprove.
+//
+// The core's lifecycle allows a refund only from Delivered, Return,
+// Partial Return and Partial Refund: while a return request is pending, or
+// once the order is in Refund, Refund is refused with the core's
+// *oms.TransitionError (errors.Is oms.ErrInvalidTransition).
 func (s *Service) Refund(ctx context.Context, actor oms.Actor, req RefundRequest) (Refund, error) {
 	if actor.ClientID != "" || !actor.Can(oms.PermReturnsApprove) {
 		return Refund{}, forbid(actor, oms.PermReturnsApprove, "refund")
