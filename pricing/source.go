@@ -90,8 +90,9 @@ func (m *Memory) removeLocked(id string) bool {
 func (m *Memory) Offers(_ context.Context, product ProductID, client ClientID, groups []GroupID, channel ChannelID) ([]Offer, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	var out []Offer
-	for _, o := range m.byProduct[product] {
+	all := m.byProduct[product]
+	out := make([]Offer, 0, len(all))
+	for _, o := range all {
 		if owns(o, client, groups, channel) {
 			out = append(out, o)
 		}
