@@ -1,0 +1,11 @@
+// Package channelstest provides in-memory test doubles for the channels
+// sync engine, as net/http/httptest does for HTTP: a scriptable fake shop
+// (Shop) that implements channels.OrderSource, channels.OrderGetter,
+// channels.StatusSink and channels.CatalogueSink with fault injection, an
+// in-memory product Catalogue, a ClientDirectory (Clients) and a catalogue
+// Feed.
+//
+// Start with NewShop, Add orders, pass Shop.Connector to the engine's
+// Config.Connect, then script the shop's side (SetStatus, Inject faults)
+// and inspect what the engine did (Pushes, Items, Calls).
+package channelstest

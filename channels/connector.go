@@ -1,0 +1,214 @@
+package channels
+
+import (
+	"context"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/azuvio/omnisales/oms"
+)
+
+// Job names one of a shop's sync jobs. The first five are the guide's
+// schedules; JobStatus is the push of order statuses from core events.
+type Job string
+
+// Jobs.
+const (
+	JobStock        Job = "stock"        // time2, CRM → shop
+	JobPrices       Job = "prices"       // time3, CRM → shop
+	JobDescriptions Job = "descriptions" // time4, CRM → shop
+	JobImages       Job = "images"       // time5, CRM → shop
+	JobOrders       Job = "orders"       // time6, shop → CRM (new orders and statuses)
+	JobStatus       Job = "status"       // CRM → shop, on every status change
+)
+
+// ScheduledJobs are the five jobs of a shop's Schedule, in the order
+// Engine.Run runs them when several are due.
+var ScheduledJobs = []Job{JobOrders, JobStock, JobPrices, JobDescriptions, JobImages}
+
+// ExternalOrder is a shop's order in channel-neutral form. Amounts are in
+// Currency; times are UTC.
+type ExternalOrder struct {
+	// ID is the shop's order id: the idempotency key of the import.
+	ID string
+	// Number is the order number shown to the buyer; "": ID.
+	Number string
+	// Status is the shop's status slug ("processing", "on-hold", "shipped").
+	Status   string
+	Created  time.Time
+	Modified time.Time
+	Currency string
+	Lines    []ExternalLine
+	// Subtotal, Discount, Tax and Total are the shop's order totals, kept
+	// for reconciliation; the core recomputes its own from the lines.
+	Subtotal decimal.Decimal
+	Discount decimal.Decimal
+	Tax      decimal.Decimal
+	Total    decimal.Decimal
+	// ShippingFee becomes the order's delivery fee (the channel's default
+	// fee is not added to shop orders).
+	ShippingFee   decimal.Decimal
+	PaymentMethod string
+	Customer      Customer
+	Billing       oms.Address
+	Shipping      oms.Address
+	Note          string
+}
+
+// ExternalLine is one product line of a shop order.
+type ExternalLine struct {
+	// SKU finds the product in the Catalogue; "" is KindSKUNotFound.
+	SKU      string
+	Name     string
+	Quantity int64
+	// Subtotal is the line before discount (all units) and Total after
+	// it; the difference is the line's discount. When Subtotal is zero,
+	// UnitPrice × Quantity is used.
+	Subtotal  decimal.Decimal
+	Total     decimal.Decimal
+	UnitPrice decimal.Decimal
+	// Tax is the line's tax amount. TaxRate is a percentage (19 for 19%);
+	// zero derives it from Tax / Total.
+	Tax     decimal.Decimal
+	TaxRate decimal.Decimal
+}
+
+// Customer is the buyer as the shop knows them.
+type Customer struct {
+	// ExternalID is the shop's customer id; "" for a guest checkout.
+	ExternalID string
+	Email      string
+	Name       string
+	Company    string
+	Phone      string
+}
+
+// OrderPage is one page of changed orders.
+type OrderPage struct {
+	Orders []ExternalOrder
+	// Next is the cursor that resumes after this page. Listing from it
+	// must return every order changed after the ones in this page;
+	// repeating some is harmless (the import is idempotent). "" keeps the
+	// cursor the page was listed from.
+	Next string
+	// More is true while further pages follow.
+	More bool
+	// Total is how many orders the whole listing holds, for progress; 0
+	// when unknown.
+	Total int
+}
+
+// OrderSource lists a shop's orders changed since a cursor. The cursor is
+// opaque to the engine: "" means from the beginning. Outcomes: a page
+// (possibly empty) and nil; an error wrapping KindUnreachable (or a
+// timeout) that the engine retries; any other error, which ends the run.
+type OrderSource interface {
+	ListOrders(ctx context.Context, cursor string, limit int) (OrderPage, error)
+}
+
+// OrderGetter is an optional upgrade of OrderSource: RetryFailed uses it to
+// re-read a failed order before importing it again, instead of the copy
+// kept in the failed record. It returns an error wrapping ErrNotFound for
+// an order the shop no longer has.
+type OrderGetter interface {
+	GetOrder(ctx context.Context, externalID string) (ExternalOrder, error)
+}
+
+// PushResult is what a shop reports after a status push.
+type PushResult struct {
+	// Modified is the order's modification time in the shop after the
+	// push; zero when unknown. The engine records it so the push does not
+	// come back as a shop change.
+	Modified time.Time
+}
+
+// StatusSink sets an order's status in the shop. Pushing the status the
+// order already has must succeed. Outcomes: nil; an error wrapping
+// KindUnreachable (or a timeout) that the engine retries; any other error,
+// a refusal (KindRejected).
+type StatusSink interface {
+	PushStatus(ctx context.Context, externalID, status string) (PushResult, error)
+}
+
+// CatalogueItem is one product's data for a catalogue push; a job uses the
+// fields of its kind (JobPrices: prices; JobStock: Stock; JobDescriptions:
+// Name and the descriptions; JobImages: Images).
+type CatalogueItem struct {
+	SKU string
+	// RegularPrice and SalePrice; a null SalePrice clears the sale.
+	RegularPrice     decimal.Decimal
+	SalePrice        decimal.NullDecimal
+	Stock            int64
+	Name             string
+	Description      string
+	ShortDescription string
+	Images           []Image
+}
+
+// Image is a product image by URL.
+type Image struct {
+	URL string
+	Alt string
+}
+
+// ItemResult is the shop's answer for one item of a batch: Err is nil when
+// it was applied.
+type ItemResult struct {
+	SKU string
+	Err error
+}
+
+// CatalogueSink pushes catalogue data in batches of at most the engine's
+// BatchSize. It returns one result per item (in any order, matched by SKU);
+// an item missing from the results counts as failed. A returned error
+// fails the whole batch: wrap transport failures with KindUnreachable.
+type CatalogueSink interface {
+	PushCatalogue(ctx context.Context, job Job, items []CatalogueItem) ([]ItemResult, error)
+}
+
+// Connector is what the engine uses to reach one shop. Any part may be nil
+// when the shop does not support it; the jobs that need it then fail with
+// ErrNoConnector. An adapter type usually implements all three.
+type Connector struct {
+	Orders    OrderSource
+	Status    StatusSink
+	Catalogue CatalogueSink
+}
+
+// ConnectFunc returns the connector of a shop, typically by reading
+// shop.Credentials and building an API client. The engine calls it once
+// per shop and keeps the result until ForgetConnector.
+type ConnectFunc func(ctx context.Context, shop Shop) (Connector, error)
+
+// Product is what the Catalogue knows of a SKU.
+type Product struct {
+	ID         string
+	SKU        string
+	Name       string
+	Group      string
+	Department string
+}
+
+// Catalogue finds products by SKU for the import. It returns an error
+// wrapping ErrNotFound for an unknown SKU (KindSKUNotFound); any other
+// error is KindInternal and the order is retried by RetryFailed.
+type Catalogue interface {
+	ProductBySKU(ctx context.Context, sku string) (Product, error)
+}
+
+// ClientDirectory finds the client of an imported order by email and
+// creates one when none exists. It returns an error wrapping
+// ErrInvalidEmail or ErrDuplicateClient when it cannot; any error is a
+// KindClientNotCreated diary error and the order is not imported. The
+// engine checks the email's syntax before calling it.
+type ClientDirectory interface {
+	FindOrCreate(ctx context.Context, c Customer) (oms.Client, error)
+}
+
+// CatalogueFeed gives the items a catalogue job pushes to a shop. since is
+// the start of the job's last run for that shop that reached the shop
+// (zero the first time), so a feed may return only what changed.
+type CatalogueFeed interface {
+	CatalogueItems(ctx context.Context, shop Shop, job Job, since time.Time) ([]CatalogueItem, error)
+}

@@ -1,0 +1,43 @@
+// Package channels configures sales channels and synchronises online
+// shops (WooCommerce, Shopify) with the order core: the guide's "Sales
+// channels", "WooCommerce synchronisation" and diary_sync.
+//
+// Start with a Registry: SetChannel for each channel (ids are data, not
+// constants) and SetShop for each online store of a shop channel, with its
+// Schedule, StatusMap (DefaultStatusMap plus plugin statuses) and
+// PaymentMap. The Registry is the core's oms.ChannelPolicy: pass it as
+// oms.Config.Channels.
+//
+// Then New builds the sync Engine on the oms.Service, the Registry and a
+// Store (adapters/memstore implements it). The engine reaches each shop
+// through a Connector made of three small interfaces defined here:
+// OrderSource, StatusSink and CatalogueSink. The adapters implement them
+// (adapters/woocommerce); channelstest has an in-memory fake with fault
+// injection for tests.
+//
+// # Jobs
+//
+// Engine.Run is the scheduler loop over every shop's five jobs (orders,
+// stock, prices, descriptions, images); ImportOrders, PushCatalogue,
+// RunJob and RetryFailed are one-shot calls for cron users.
+//
+// Import is idempotent: the shop's order id is the core's external id, so
+// importing a page twice or resuming after a crash never duplicates an
+// order, and the resume cursor is stored only after the orders of its page
+// are committed. An existing order takes the shop's new status only when
+// the shop changed it since the last sync and the order lifecycle has a
+// move to it (EventsTo): an order never regresses, and the engine's own
+// pushes are recognised when they come back.
+//
+// The status push (HandleEvent) runs from the core's outbox events, so a
+// crash loses no push, with retries; it pushes each event once under
+// at-least-once delivery.
+//
+// # Diary
+//
+// Every run and every record that is not a plain "unchanged" goes to the
+// diary (Runs, Records) with counts, timings and a typed Kind for
+// failures; a *SyncError carries it for errors.Is/As. Failed records wait
+// in Failed for RetryFailed. Summary is the morning check: per shop,
+// imported versus errors over the last 24 hours and 7 days.
+package channels

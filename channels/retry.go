@@ -1,0 +1,134 @@
+package channels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/azuvio/omnisales/oms"
+)
+
+// RetryFailed re-processes a shop's failed records, the guide's manual
+// retry after the cause is fixed (a product created, a mapping added, the
+// store back online): failed orders are imported again (re-read from the
+// shop when its OrderSource is also an OrderGetter, else from the copy
+// kept), failed status pushes push the order's current status, failed
+// catalogue items are pushed again. It returns one diary run per job that
+// had failures (marked Retry). Records that fail again stay failed.
+func (e *Engine) RetryFailed(ctx context.Context, shopID string) ([]Run, error) {
+	shop, ch, err := e.reg.Shop(shopID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := e.store.Failed(ctx, shopID)
+	if err != nil {
+		return nil, fmt.Errorf("channels: read failed records: %w", err)
+	}
+	byJob := map[Job][]FailedRecord{}
+	var jobs []Job
+	for _, f := range all {
+		if _, ok := byJob[f.Job]; !ok {
+			jobs = append(jobs, f.Job)
+		}
+		byJob[f.Job] = append(byJob[f.Job], f)
+	}
+	var runs []Run
+	for _, j := range jobs {
+		run, err := e.retryJob(ctx, shop, ch, j, byJob[j])
+		runs = append(runs, run)
+		if err != nil {
+			return runs, err
+		}
+	}
+	return runs, nil
+}
+
+func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, recs []FailedRecord) (Run, error) {
+	lk := e.jobLock(shop.ID, j)
+	lk.Lock()
+	defer lk.Unlock()
+	r, err := e.startRun(ctx, shop.ID, j, true)
+	if err != nil {
+		return Run{}, err
+	}
+	r.run.Total = len(recs)
+	conn, err := e.connector(ctx, shop)
+	if err != nil {
+		return r.finish(ctx, err)
+	}
+	switch j {
+	case JobOrders:
+		getter, _ := conn.Orders.(OrderGetter)
+		for _, f := range recs {
+			if err := ctx.Err(); err != nil {
+				return r.finish(ctx, err)
+			}
+			if f.Order == nil {
+				continue
+			}
+			x := *f.Order
+			if getter != nil {
+				var fresh ExternalOrder
+				gerr := e.retry(ctx, func() error {
+					var err error
+					fresh, err = getter.GetOrder(ctx, f.Key)
+					return err
+				})
+				switch {
+				case errors.Is(gerr, ErrNotFound):
+					if err := e.store.DeleteFailed(ctx, shop.ID, j, f.Key); err != nil {
+						return r.finish(ctx, err)
+					}
+					r.note(Record{Key: f.Key, Outcome: OutcomeSkipped, Message: "the shop no longer has this order"})
+					continue
+				case gerr != nil && ctx.Err() != nil:
+					return r.finish(ctx, ctx.Err())
+				case gerr != nil:
+					return r.finish(ctx, &SyncError{Kind: kindOf(gerr), Shop: shop.ID, Job: j, Key: f.Key, Detail: "re-read order", Err: gerr})
+				}
+				x = fresh
+			}
+			if err := e.importOne(ctx, r, shop, ch, x, f.Attempts+1); err != nil {
+				return r.finish(ctx, err)
+			}
+		}
+	case JobStatus:
+		for _, f := range recs {
+			if err := ctx.Err(); err != nil {
+				return r.finish(ctx, err)
+			}
+			o, err := e.svc.Store().Get(ctx, f.Key)
+			if errors.Is(err, oms.ErrNotFound) {
+				if err := e.store.DeleteFailed(ctx, shop.ID, j, f.Key); err != nil {
+					return r.finish(ctx, err)
+				}
+				continue
+			}
+			if err != nil {
+				return r.finish(ctx, err)
+			}
+			rec, err := e.pushStatus(ctx, shop, o, 0, o.Status)
+			if err != nil && !Transient(err) {
+				return r.finish(ctx, err)
+			}
+			// pushStatus wrote its own diary record (RunID 0); the run
+			// only counts it.
+			rec.Shop, rec.Job = shop.ID, j
+			r.count(rec)
+		}
+	default: // catalogue jobs
+		if conn.Catalogue == nil {
+			return r.finish(ctx, &SyncError{Kind: KindInternal, Shop: shop.ID, Job: j, Err: ErrNoConnector})
+		}
+		items := make([]CatalogueItem, 0, len(recs))
+		attempts := 1
+		for _, f := range recs {
+			if f.Item != nil {
+				items = append(items, *f.Item)
+				attempts = max(attempts, f.Attempts+1)
+			}
+		}
+		return r.finish(ctx, e.pushItems(ctx, r, shop, conn.Catalogue, j, items, attempts))
+	}
+	return r.finish(ctx, r.flush(ctx))
+}

@@ -1,0 +1,97 @@
+package channels
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// RunJob runs one job of a shop once: ImportOrders for JobOrders,
+// PushCatalogue for the catalogue jobs. It suits cron users.
+func (e *Engine) RunJob(ctx context.Context, shopID string, j Job) (Run, error) {
+	switch j {
+	case JobOrders:
+		return e.ImportOrders(ctx, shopID)
+	case JobStock, JobPrices, JobDescriptions, JobImages:
+		return e.PushCatalogue(ctx, shopID, j)
+	}
+	return Run{}, &ConfigError{Field: "job", Reason: fmt.Sprintf("%q is not a scheduled job", j)}
+}
+
+// Run is the scheduler loop: every Tick it runs, for each enabled shop of
+// the registry, the jobs whose Schedule interval has elapsed since their
+// last run (read from the diary at start, so a restart keeps the pace).
+// Shops run in parallel, one job at a time per shop. A failing job is in
+// the diary and the log, and never stops the loop. Run returns ctx's
+// error when ctx ends, after the jobs in flight have stopped.
+//
+// Run does not dispatch core events: run svc.Events() too for status
+// pushes.
+func (e *Engine) Run(ctx context.Context) error {
+	next := map[string]time.Time{}
+	busy := map[string]bool{}
+	done := make(chan string)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	tick := time.NewTicker(e.cfg.Tick)
+	defer tick.Stop()
+	for {
+		now := e.now()
+		for _, sh := range e.reg.Shops(0) {
+			if sh.Disabled || busy[sh.ID] {
+				continue
+			}
+			var due []Job
+			for _, j := range ScheduledJobs {
+				iv := sh.Schedule.Interval(j)
+				if iv <= 0 {
+					continue
+				}
+				k := sh.ID + "/" + string(j)
+				t, ok := next[k]
+				if !ok {
+					t = now
+					if runs, err := e.store.SyncRuns(ctx, RunFilter{Shop: sh.ID, Job: j, Limit: 1}); err == nil && len(runs) > 0 {
+						t = runs[0].Started.Add(iv)
+					}
+				}
+				if now.Before(t) {
+					next[k] = t
+					continue
+				}
+				due = append(due, j)
+				next[k] = now.Add(iv)
+			}
+			if len(due) == 0 {
+				continue
+			}
+			busy[sh.ID] = true
+			wg.Add(1)
+			go func(shop string, due []Job) {
+				defer wg.Done()
+				for _, j := range due {
+					if ctx.Err() != nil {
+						break
+					}
+					if _, err := e.RunJob(ctx, shop, j); err != nil && ctx.Err() == nil {
+						e.log.LogAttrs(ctx, slog.LevelWarn, "scheduled job failed", slog.String("shop", shop),
+							slog.String("job", string(j)), slog.String("error", err.Error()))
+					}
+				}
+				select {
+				case done <- shop:
+				case <-ctx.Done():
+				}
+			}(sh.ID, due)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case id := <-done:
+			busy[id] = false
+		case <-tick.C:
+		}
+	}
+}
