@@ -20,20 +20,12 @@ type wireDecimal struct {
 }
 
 func (w *wireDecimal) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
 	*w = wireDecimal{}
-	if len(b) == 0 || string(b) == "null" {
-		return nil
+	s, isNull, err := scalarText(b)
+	if err != nil || isNull || s == "" {
+		return err
 	}
-	s := string(b)
-	if b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if s == "" {
-			return nil
-		}
-	} else if b[0] != '-' && (b[0] < '0' || b[0] > '9') {
+	if b[0] != '"' && b[0] != '-' && (b[0] < '0' || b[0] > '9') {
 		return fmt.Errorf("amount: want a string or number, got %.20s", s)
 	}
 	d, err := decimal.NewFromString(s)
@@ -42,6 +34,24 @@ func (w *wireDecimal) UnmarshalJSON(b []byte) error {
 	}
 	w.d, w.valid = d, true
 	return nil
+}
+
+// scalarText returns the text of a JSON string (unquoted) or of any other
+// scalar (as is). Strings without escapes are sliced, not decoded: this is
+// the hot path of page decoding.
+func scalarText(b []byte) (s string, isNull bool, err error) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return "", true, nil
+	}
+	if b[0] != '"' {
+		return string(b), false, nil
+	}
+	if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 && bytes.IndexByte(b[1:len(b)-1], '"') < 0 {
+		return string(b[1 : len(b)-1]), false, nil
+	}
+	err = json.Unmarshal(b, &s)
+	return s, false, err
 }
 
 // null returns the value as a decimal.NullDecimal ("" and null are not valid).
@@ -54,13 +64,18 @@ func (w wireDecimal) null() decimal.NullDecimal {
 type wireInt int64
 
 func (w *wireInt) UnmarshalJSON(b []byte) error {
+	*w = 0
+	s, isNull, err := scalarText(b)
+	if err != nil || isNull || s == "" {
+		return err
+	}
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*w = wireInt(n)
+		return nil
+	}
 	var d wireDecimal
 	if err := d.UnmarshalJSON(b); err != nil {
 		return err
-	}
-	if !d.valid {
-		*w = 0
-		return nil
 	}
 	if !d.d.IsInteger() {
 		return fmt.Errorf("integer: got %s", d.d.String())
@@ -85,13 +100,12 @@ var zonelessLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04:05.99999
 
 func (w *wireTime) UnmarshalJSON(b []byte) error {
 	*w = wireTime{}
-	b = bytes.TrimSpace(b)
-	if string(b) == "null" {
-		return nil
+	s, isNull, err := scalarText(b)
+	if err != nil || isNull {
+		return err
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("date: want a string: %w", err)
+	if b = bytes.TrimSpace(b); b[0] != '"' {
+		return fmt.Errorf("date: want a string, got %.20s", s)
 	}
 	if s == "" {
 		return nil
@@ -535,6 +549,15 @@ func DecodeOrder(data []byte) (Order, error) {
 // the others; a body that is not a JSON array yields no orders and an error
 // wrapping ErrMalformedResponse. It never panics.
 func DecodeOrders(data []byte) ([]Order, error) {
+	// Fast path: one pass into the wire type, no per-order re-scan.
+	var ws []wireOrder
+	if err := json.Unmarshal(data, &ws); err == nil {
+		out := make([]Order, len(ws))
+		for i := range ws {
+			out[i] = ws[i].order()
+		}
+		return out, nil
+	}
 	return decodeList(data, "order", func(raw []byte) (Order, error) {
 		var o Order
 		err := json.Unmarshal(raw, &o)
