@@ -2,6 +2,7 @@ package returns_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -108,4 +109,41 @@ func ExampleProrate() {
 	// 33.33
 	// 33.34
 	// 33.33
+}
+
+// An operator records a manual return; the supervisor approves and
+// restocks it with the refund deferred, then refunds it in two parts. A
+// refund beyond what is left of the payment is refused.
+func ExampleService_Refund() {
+	ctx := context.Background()
+	svc, orders, _, o := shop(returns.Config{})
+	sup := oms.Staff("dan", oms.RoleReturnsSupervisor)
+	r, err := svc.Create(ctx, oms.Staff("ana", oms.RoleOperator), returns.Request{
+		OrderID: o.ID, Type: returns.TypeManual, Items: []returns.ItemRequest{{Line: 1, Quantity: 2}}, Reason: "wrong size"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	a, err := svc.Approve(ctx, sup, r.ID, returns.ApproveOptions{DeferRefund: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("approved, %s still due\n", a.Outstanding().StringFixed(2))
+	for _, amount := range []string{"10", "0"} { // 0: whatever is still due
+		rf, err := svc.Refund(ctx, sup, returns.RefundRequest{OrderID: o.ID, ReturnID: r.ID, Amount: decimal.RequireFromString(amount)})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		o, _ = orders.Get(ctx, sup, o.ID)
+		fmt.Printf("refund %s %s to %s; order %s\n", rf.Amount.StringFixed(2), rf.Currency, rf.PaymentMode, o.Status.Label())
+	}
+	_, err = svc.Refund(ctx, sup, returns.RefundRequest{OrderID: o.ID, Amount: o.Paid})
+	fmt.Println(errors.Is(err, returns.ErrOverRefund))
+	// Output:
+	// approved, 29.75 still due
+	// refund 10.00 RON to bank_transfer; order Partial Refund (13)
+	// refund 19.75 RON to bank_transfer; order Partial Refund (13)
+	// true
 }
