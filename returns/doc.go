@@ -4,7 +4,8 @@
 //
 // Start with [NewService]: it takes the *oms.Service that changes orders,
 // a [Store] (adapters/memstore implements it on the same store as the
-// orders) and a [Config], the shop's return policy. Then:
+// orders; returns/returnstest checks any implementation) and a [Config],
+// the shop's return policy. Then:
 //
 //   - [Service.Create] records a request from a portal client (on their own
 //     order) or an operator, and moves the order to Return Pending (11);

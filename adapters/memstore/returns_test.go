@@ -9,9 +9,14 @@ import (
 	"github.com/azuvio/omnisales/adapters/memstore"
 	"github.com/azuvio/omnisales/oms"
 	"github.com/azuvio/omnisales/returns"
+	"github.com/azuvio/omnisales/returns/returnstest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 )
+
+func TestReturnsConformance(t *testing.T) {
+	returnstest.Run(t, func(t *testing.T) returns.Store { return memstore.New() })
+}
 
 func placed(t *testing.T, s *memstore.Store) oms.Order {
 	t.Helper()
