@@ -59,7 +59,7 @@ func testRecords(t *testing.T, s returns.Store) {
 			t.Errorf("GetReturn(missing) = %v, want ErrNotFound", err)
 		}
 		r := returns.Return{OrderID: "ord-1", ClientID: "C1", Type: returns.TypePartial, Reason: "r",
-			Items: []returns.Item{{Line: 0, ProductID: "P1", Quantity: 1, Paid: decimal.RequireFromString("11.90")}},
+			Items:       []returns.Item{{Line: 0, ProductID: "P1", Quantity: 1, Paid: decimal.RequireFromString("11.90")}},
 			RequestedAt: base, Currency: "RON", Value: decimal.RequireFromString("11.90")}
 		if err := tx.InsertReturn(ctx, &r); err != nil {
 			return err
