@@ -93,10 +93,9 @@ func (c *Config) vendor(l oms.Line) string {
 	return l.ProductGroup
 }
 
-// Quote is the money of returning some units of an order, computed by the
-// rules in the package documentation. It is pure: the order is not
-// changed.
-type Quote struct {
+// quote is the money of returning some units of an order, computed by the
+// rules in the package documentation.
+type quote struct {
 	Items       []Item
 	Value       decimal.Decimal
 	Fee         decimal.Decimal
@@ -107,8 +106,8 @@ type Quote struct {
 }
 
 // price values items (already validated against the order) under c.
-func (c *Config) price(o *oms.Order, req []ItemRequest) Quote {
-	var q Quote
+func (c *Config) price(o *oms.Order, req []ItemRequest) quote {
+	var q quote
 	after := make(map[int]int64, len(req))
 	for _, r := range req {
 		it := priceItem(o, r.Line, r.Quantity, c.vendor(o.Lines[r.Line]))
