@@ -1,0 +1,104 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/azuvio/omnisales/adapters/pgstore"
+	"github.com/azuvio/omnisales/adapters/pgstore/pgtest"
+	"github.com/azuvio/omnisales/oms"
+)
+
+// tripCounter counts round trips: each query, exec or batch sent.
+type tripCounter struct{ n atomic.Int64 }
+
+func (c *tripCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *tripCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *tripCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+func (c *tripCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// TestRoundTrips pins the round trips of the write paths (after the
+// statement cache is warm): an imported order costs the same whatever its
+// number of lines.
+func TestRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	cc, err := pgx.ParseConfig(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trips := &tripCounter{}
+	cc.Tracer = trips
+	s, err := pgstore.OpenConfig(ctx, cc, pgstore.Config{MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := oms.NewService(s, oms.Config{ApprovalRules: []oms.ApprovalRule{{Name: "big", Threshold: decimal.NewFromInt(1000)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := oms.Staff("op", oms.RoleOperator)
+	seq := 0
+	place := func(lines int, price int64) oms.Order {
+		seq++
+		n := oms.NewOrder{Channel: oms.ChannelRef{Type: oms.ChannelWooCommerce, ID: 1}, Store: "shop",
+			ExternalID: fmt.Sprint(seq), Currency: "RON", Client: oms.Client{ID: "C1"}}
+		for i := range lines {
+			n.Lines = append(n.Lines, oms.Line{ProductID: fmt.Sprint("P", i), Quantity: 1, UnitPrice: decimal.NewFromInt(price)})
+		}
+		o, err := svc.Place(ctx, op, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	measure := func(name string, want int64, f func()) {
+		t.Helper()
+		f() // warm the statement cache
+		before := trips.n.Load()
+		f()
+		got := trips.n.Load() - before
+		t.Logf("%s: %d round trips", name, got)
+		if got != want {
+			t.Errorf("%s: %d round trips, want %d", name, got, want)
+		}
+	}
+	for _, lines := range []int{1, 50} {
+		measure(fmt.Sprintf("import of an order with %d line(s), 1 event", lines), 3, func() { place(lines, 1) })
+	}
+	measure("import of an order with 50 lines needing approval, 2 events", 4, func() { place(50, 100) })
+	o := place(3, 1)
+	held := false
+	measure("status change (hold/resume)", 4, func() {
+		var err error
+		if held {
+			_, err = svc.Resume(ctx, op, o.ID)
+		} else {
+			_, err = svc.Hold(ctx, op, o.ID, "x")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = !held
+	})
+	measure("list page of 100", 1, func() {
+		if _, err := s.List(ctx, oms.Filter{}, oms.Page{}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
