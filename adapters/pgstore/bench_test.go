@@ -37,8 +37,8 @@ func benchTransition(b *testing.B, clients int) {
 	ids := make([]string, clients)
 	for i := range ids {
 		o, err := svc.Place(ctx, op, oms.NewOrder{Channel: oms.ChannelRef{Type: oms.ChannelManual, ID: 1}, Currency: "RON",
-			Client: oms.Client{ID: "C1", Groups: []string{"VIP"}},
-			Lines:  []oms.Line{{ProductID: "P1", SKU: "S1", Quantity: 2, UnitPrice: decimal.RequireFromString("10.50"), TaxRate: decimal.NewFromInt(19)}},
+			Client:  oms.Client{ID: "C1", Groups: []string{"VIP"}},
+			Lines:   []oms.Line{{ProductID: "P1", SKU: "S1", Quantity: 2, UnitPrice: decimal.RequireFromString("10.50"), TaxRate: decimal.NewFromInt(19)}},
 			Billing: oms.Address{Name: "A", City: "Cluj"}, ShippingTo: oms.Address{Name: "A", City: "Cluj"}})
 		if err != nil {
 			b.Fatal(err)
