@@ -40,8 +40,14 @@ const (
 	KindInternal Kind = "internal error"
 )
 
-// Error makes a Kind usable as an errors.Is target.
-func (k Kind) Error() string { return "channels: " + string(k) }
+// Error makes a Kind usable as an errors.Is target. The zero Kind (no
+// error) prints as "".
+func (k Kind) Error() string {
+	if k == "" {
+		return ""
+	}
+	return "channels: " + string(k)
+}
 
 // Kinds returns every kind, in a stable order (for reports).
 func Kinds() []Kind {

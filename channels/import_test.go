@@ -1,6 +1,12 @@
 package channels_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -47,5 +53,270 @@ func TestImportNewOrders(t *testing.T) {
 	notes := e.records(channels.RecordFilter{Key: "105"})
 	if len(notes) != 1 || notes[0].Outcome != channels.OutcomeImported || notes[0].Message == "" {
 		t.Errorf("records of 105 = %+v", notes)
+	}
+}
+
+func TestImportTwiceIsIdempotent(t *testing.T) {
+	e := newEnv(t)
+	for i := range 9 {
+		e.shop.Add(channelstest.NewOrder(fmt.Sprint(200+i), "processing", fmt.Sprintf("c%d@example.com", i), "A"))
+	}
+	if r := e.importOK(); r.Imported != 9 {
+		t.Fatalf("first run imported %d", r.Imported)
+	}
+	// Same cursor: nothing new.
+	if r := e.importOK(); r.Imported != 0 || r.Done != 0 {
+		t.Fatalf("second run = %+v", r)
+	}
+	// The cursor lost: every page is read again, nothing is duplicated.
+	if err := e.ms.SetSyncCursor(e.ctx, shopID, channels.JobOrders, ""); err != nil {
+		t.Fatal(err)
+	}
+	r := e.importOK()
+	if r.Imported != 0 || r.Unchanged != 9 || r.Failed != 0 {
+		t.Fatalf("re-read run = %+v", r)
+	}
+	if n := len(e.orders()); n != 9 {
+		t.Fatalf("%d orders, want 9", n)
+	}
+	// A new engine with no sync state at all (state lost) still finds the
+	// orders by external id.
+	e2 := newEnv(t)
+	e2.ms, e2.svc, e2.shop = e.ms, e.svc, e.shop
+	e2.restart()
+	if err := e.ms.SetSyncCursor(e.ctx, shopID, channels.JobOrders, ""); err != nil {
+		t.Fatal(err)
+	}
+	if r := e2.importOK(); r.Imported != 0 {
+		t.Fatalf("run without state imported %d", r.Imported)
+	}
+	if n := len(e.orders()); n != 9 {
+		t.Fatalf("%d orders, want 9", n)
+	}
+}
+
+// A crash after k orders of a page: the cursor was not stored, so the
+// next run (a new engine, as after a restart) reads the page again and
+// skips the orders already committed.
+func TestCrashMidPageResumes(t *testing.T) {
+	for _, k := range []int{1, 3, 4, 5, 9} {
+		t.Run(fmt.Sprint("k=", k), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			e := newEnv(t, func(c *channels.Config) {
+				c.Progress = func(p channels.Progress) {
+					if p.Done == k {
+						cancel()
+					}
+				}
+			})
+			for i := range 10 {
+				e.shop.Add(channelstest.NewOrder(fmt.Sprint(300+i), "processing", "x@example.com", "A"))
+			}
+			r, err := e.eng.ImportOrders(ctx, shopID)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("crashed run: %v", err)
+			}
+			if r.Imported != k || r.Err == "" {
+				t.Fatalf("crashed run = %+v", r)
+			}
+			cur, _ := e.ms.SyncCursor(e.ctx, shopID, channels.JobOrders)
+			// PageSize 4: only the pages finished before the crash
+			// are behind the cursor (the crash during the k-th order).
+			whole := (k - 1) / 4
+			page, _ := e.shop.ListOrders(e.ctx, "", 4*whole)
+			if whole == 0 {
+				page.Next = ""
+			}
+			if cur != page.Next {
+				t.Fatalf("cursor after crash at %d = %q, want the end of page %d (%q)", k, cur, whole, page.Next)
+			}
+			e.restart(func(c *channels.Config) { c.Progress = nil })
+			r = e.importOK()
+			if r.Imported != 10-k || r.Failed != 0 {
+				t.Fatalf("resumed run = %+v", r)
+			}
+			got := e.orders()
+			if len(got) != 10 {
+				t.Fatalf("%d orders, want 10", len(got))
+			}
+			for _, o := range got {
+				if o.Status != oms.Processing {
+					t.Errorf("order %s is %s", o.ExternalID, o.Status)
+				}
+			}
+		})
+	}
+}
+
+// Crash between placing the order and applying the shop's status: the
+// next run finds the order and moves it on.
+func TestCrashBeforeStatusConverges(t *testing.T) {
+	e := newEnv(t)
+	e.shop.Add(channelstest.NewOrder("400", "processing", "x@example.com", "A"))
+	// The crashed run placed the order (Draft) and died.
+	_, err := e.svc.Place(e.ctx, oms.System("channels-sync"), oms.NewOrder{Channel: oms.ChannelRef{Type: oms.ChannelWooCommerce, ID: 3},
+		Store: shopID, ExternalID: "400", Client: oms.Client{ID: "C9"}, Currency: "RON",
+		Lines: []oms.Line{{ProductID: "A", Quantity: 1, UnitPrice: decimal.NewFromInt(10)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.importOK()
+	if r.Updated != 1 || r.Imported != 0 {
+		t.Fatalf("run = %+v", r)
+	}
+	if o := e.order("400"); o.Status != oms.Processing {
+		t.Fatalf("status %s", o.Status)
+	}
+	if n := len(e.orders()); n != 1 {
+		t.Fatalf("%d orders", n)
+	}
+}
+
+func TestRecordErrorsDoNotStopTheRun(t *testing.T) {
+	e := newEnv(t)
+	e.clients.MarkDuplicate("dup@example.com")
+	bad := channelstest.NewOrder("504", "processing", "ok4@example.com", "A")
+	bad.PaymentMethod = "paypal"
+	noSKU := channelstest.NewOrder("507", "processing", "ok7@example.com", "A")
+	noSKU.Lines = append(noSKU.Lines, channels.ExternalLine{Name: "gift wrap", Quantity: 1, Subtotal: decimal.NewFromInt(1), Total: decimal.NewFromInt(1)})
+	e.shop.Add(
+		channelstest.NewOrder("501", "processing", "ok1@example.com", "A"),
+		channelstest.NewOrder("502", "processing", "ok2@example.com", "A", "ZZZ"),
+		channelstest.NewOrder("503", "processing", "not an email", "A"),
+		bad,
+		channelstest.NewOrder("505", "wc-backordered", "ok5@example.com", "A"),
+		channelstest.NewOrder("506", "processing", "dup@example.com", "B"),
+		noSKU,
+		channelstest.NewOrder("508", "on-hold", "ok8@example.com", "B"),
+	)
+	r := e.importOK()
+	if r.Imported != 2 || r.Failed != 6 || r.Done != 8 {
+		t.Fatalf("run = %+v", r)
+	}
+	want := map[string]channels.Kind{"502": channels.KindSKUNotFound, "503": channels.KindClientNotCreated,
+		"504": channels.KindPaymentNotMapped, "505": channels.KindStatusNotMapped, "506": channels.KindClientNotCreated,
+		"507": channels.KindSKUNotFound}
+	failed, err := e.eng.Failed(e.ctx, shopID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]channels.Kind{}
+	for _, f := range failed {
+		got[f.Key] = f.Kind
+		if f.Order == nil || f.Order.ID != f.Key || f.Job != channels.JobOrders {
+			t.Errorf("failed record %+v lacks its order", f)
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("failed = %v, want %v", got, want)
+	}
+	orders := e.orders()
+	if len(orders) != 2 || orders["501"].Status != oms.Processing || orders["508"].Status != oms.OnHold {
+		t.Errorf("orders = %v", orders)
+	}
+	if _, ok := orders["505"]; ok {
+		t.Error("an order with an unmapped status was imported")
+	}
+	recs := e.records(channels.RecordFilter{Kind: channels.KindSKUNotFound})
+	if len(recs) != 2 || !strings.Contains(recs[0].Message+recs[1].Message, "ZZZ") {
+		t.Errorf("SKU records = %+v", recs)
+	}
+	if len(e.records(channels.RecordFilter{RunID: r.ID, Outcome: channels.OutcomeFailed})) != 6 {
+		t.Error("the run's failed records are not queryable by run id")
+	}
+}
+
+func TestRetryFailed(t *testing.T) {
+	e := newEnv(t)
+	e.clients.MarkDuplicate("dup@example.com")
+	bad := channelstest.NewOrder("604", "processing", "ok4@example.com", "A")
+	bad.PaymentMethod = "paypal"
+	e.shop.Add(
+		channelstest.NewOrder("601", "processing", "ok1@example.com", "A"),
+		channelstest.NewOrder("602", "processing", "ok2@example.com", "ZZZ"),
+		channelstest.NewOrder("603", "processing", "dup@example.com", "A"),
+		bad,
+		channelstest.NewOrder("605", "shipped-partially", "ok5@example.com", "A"),
+	)
+	e.importOK()
+	// Nothing fixed: still failed, attempts counted.
+	runs, err := e.eng.RetryFailed(e.ctx, shopID)
+	if err != nil || len(runs) != 1 || runs[0].Failed != 4 || !runs[0].Retry {
+		t.Fatalf("retry = %+v, %v", runs, err)
+	}
+	failed, _ := e.eng.Failed(e.ctx, shopID)
+	if len(failed) != 4 || failed[0].Attempts != 2 {
+		t.Fatalf("failed = %+v", failed)
+	}
+	// The operator fixes the causes; the shop moves 605 on meanwhile.
+	e.cat.Add(channels.Product{SKU: "ZZZ"})
+	e.clients.Fix("dup@example.com")
+	sh, _, _ := e.reg.Shop(shopID)
+	sh.Payments["paypal"] = "card"
+	sh.Statuses.Add("shipped-partially", oms.Processing)
+	if err := e.reg.SetShop(sh); err != nil {
+		t.Fatal(err)
+	}
+	e.shop.SetStatus("605", "on-hold")
+	runs, err = e.eng.RetryFailed(e.ctx, shopID)
+	if err != nil || len(runs) != 1 || runs[0].Imported != 4 || runs[0].Failed != 0 {
+		t.Fatalf("retry = %+v, %v", runs, err)
+	}
+	if failed, _ := e.eng.Failed(e.ctx, shopID); len(failed) != 0 {
+		t.Fatalf("still failed: %+v", failed)
+	}
+	got := e.orders()
+	if len(got) != 5 || got["605"].Status != oms.OnHold || got["604"].PaymentMethod != "card" {
+		t.Fatalf("orders = %+v", got)
+	}
+	// The next pull sees the same orders: nothing new.
+	if r := e.importOK(); r.Imported != 0 || r.Failed != 0 {
+		t.Fatalf("pull after retry = %+v", r)
+	}
+}
+
+func TestPageFetchUnreachable(t *testing.T) {
+	e := newEnv(t)
+	for i := range 6 {
+		e.shop.Add(channelstest.NewOrder(fmt.Sprint(700+i), "processing", "x@example.com", "A"))
+	}
+	// Two failures are absorbed by the retries (3 attempts).
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpList, Times: 2})
+	if r := e.importOK(); r.Imported != 6 {
+		t.Fatalf("run = %+v", r)
+	}
+	e.shop.Add(channelstest.NewOrder("710", "processing", "x@example.com", "A"))
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpList, Times: 3})
+	r, err := e.eng.ImportOrders(e.ctx, shopID)
+	var se *channels.SyncError
+	if !errors.Is(err, channels.KindUnreachable) || !errors.As(err, &se) || se.Shop != shopID || se.Job != channels.JobOrders {
+		t.Fatalf("err = %v", err)
+	}
+	if r.ErrKind != channels.KindUnreachable || r.Errors() != 1 {
+		t.Fatalf("run = %+v", r)
+	}
+	recs := e.records(channels.RecordFilter{RunID: r.ID, Kind: channels.KindUnreachable})
+	if len(recs) != 1 {
+		t.Fatalf("diary = %+v", recs)
+	}
+	if r := e.importOK(); r.Imported != 1 {
+		t.Fatalf("after the outage = %+v", r)
+	}
+}
+
+func TestEventsTo(t *testing.T) {
+	held := oms.Order{Status: oms.OnHold, HeldFrom: oms.Confirmed}
+	if got := channels.EventsTo(held, oms.Confirmed); !slices.Equal(got, []oms.EventName{oms.EvResume}) {
+		t.Errorf("on hold → confirmed: %v", got)
+	}
+	if got := channels.EventsTo(held, oms.Processing); len(got) != 0 {
+		t.Errorf("on hold (from confirmed) → processing: %v", got)
+	}
+	if got := channels.EventsTo(oms.Order{Status: oms.Shipping}, oms.Processing); len(got) != 0 {
+		t.Errorf("shipping → processing: %v", got)
+	}
+	if got := channels.EventsTo(oms.Order{Status: oms.Draft}, oms.Processing); !slices.Equal(got, []oms.EventName{oms.EvSubmit}) {
+		t.Errorf("draft → processing: %v", got)
 	}
 }

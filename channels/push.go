@@ -16,9 +16,9 @@ import (
 //
 // It skips changes made by the engine itself (they came from the shop),
 // events already pushed (delivery is at least once: each event id is
-// pushed once), events superseded by a later change (the later one pushes
-// the current status, so a retried old event never overwrites a newer
-// status), and statuses without a shop status (noted in the diary).
+// pushed once), events older than one already pushed for the same order
+// (a redelivered old event never overwrites a newer status), and statuses
+// without a shop status (noted in the diary).
 // A push still failing transiently after the retries is recorded and
 // returned, so the dispatcher delivers the event again; a refusal is
 // recorded as a failed record for RetryFailed and not retried.
@@ -78,21 +78,30 @@ func (e *Engine) pushStatus(ctx context.Context, shop Shop, o oms.Order, eventID
 			return Record{Outcome: OutcomeUnchanged, Key: o.ID, Message: "already pushed"}, nil
 		}
 	}
-	// Read again under the lock: the order may have moved on.
-	o, err := e.svc.Store().Get(ctx, o.ID)
+	st, known, err := e.store.SyncState(ctx, shop.ID, o.ExternalID)
 	if err != nil {
-		return Record{}, fmt.Errorf("channels: status push: read order: %w", err)
+		return Record{}, fmt.Errorf("channels: status push: read sync state: %w", err)
+	}
+	if !known {
+		st = OrderState{Shop: shop.ID, ExternalID: o.ExternalID, OrderID: o.ID}
+	}
+	if eventID == 0 {
+		// A retry pushes the order's current status.
+		if o, err = e.svc.Store().Get(ctx, o.ID); err != nil {
+			return Record{}, fmt.Errorf("channels: status push: read order: %w", err)
+		}
+		want = o.Status
 	}
 	rec := Record{Shop: shop.ID, Job: JobStatus, Key: o.ID, OrderID: o.ID}
 	var perr error // returned so that the dispatcher delivers again
-	switch slug, mapped := shop.Statuses.Outbound(o.Status); {
-	case eventID != 0 && o.Status != want:
-		rec.Outcome, rec.Message = OutcomeSkipped, fmt.Sprintf("superseded: the order moved on to %s", o.Status)
+	switch slug, mapped := shop.Statuses.Outbound(want); {
+	case eventID != 0 && eventID < st.PushedEvent:
+		rec.Outcome, rec.Message = OutcomeSkipped, fmt.Sprintf("superseded: a later change (event %d) was pushed", st.PushedEvent)
 	case !mapped:
 		rec.Outcome, rec.Kind = OutcomeSkipped, KindStatusNotMapped
-		rec.Message = fmt.Sprintf("%s has no shop status: not pushed", o.Status)
+		rec.Message = fmt.Sprintf("%s has no shop status: not pushed", want)
 	default:
-		rec, perr = e.pushOne(ctx, shop, o, slug, rec)
+		rec, perr = e.pushOne(ctx, shop, o, want, slug, eventID, st, rec)
 	}
 	rec.At = e.now()
 	if err := e.store.AddSyncRecords(ctx, []Record{rec}); err != nil {
@@ -120,7 +129,7 @@ func (e *Engine) pushStatus(ctx context.Context, shop Shop, o oms.Order, eventID
 
 // pushOne sends slug to the shop and records it in the order's sync state.
 // The error is set for a transient failure that the event should retry.
-func (e *Engine) pushOne(ctx context.Context, shop Shop, o oms.Order, slug string, rec Record) (Record, error) {
+func (e *Engine) pushOne(ctx context.Context, shop Shop, o oms.Order, want oms.Status, slug string, eventID int64, st OrderState, rec Record) (Record, error) {
 	conn, err := e.connector(ctx, shop)
 	if err == nil && conn.Status == nil {
 		err = &SyncError{Kind: KindInternal, Shop: shop.ID, Job: JobStatus, Err: ErrNoConnector}
@@ -142,15 +151,11 @@ func (e *Engine) pushOne(ctx context.Context, shop Shop, o oms.Order, slug strin
 		}
 		return rec, nil
 	}
-	rec.Outcome, rec.Message = OutcomePushed, fmt.Sprintf("%s → %q", o.Status, slug)
-	st, known, err := e.store.SyncState(ctx, shop.ID, o.ExternalID)
-	if err != nil {
-		return rec, fmt.Errorf("channels: status push: read sync state: %w", err)
-	}
-	if !known {
-		st = OrderState{Shop: shop.ID, ExternalID: o.ExternalID, OrderID: o.ID}
-	}
+	rec.Outcome, rec.Message = OutcomePushed, fmt.Sprintf("%s → %q", want, slug)
 	st.PushedAt, st.SyncedAt = e.now(), e.now()
+	if eventID > st.PushedEvent {
+		st.PushedEvent = eventID
+	}
 	if res.Modified.IsZero() {
 		st.Pushed = slug // recognised when the shop shows it back
 	} else {

@@ -61,6 +61,9 @@ type OrderState struct {
 	// back yet; "" when none is pending.
 	Pushed   string
 	PushedAt time.Time
+	// PushedEvent is the id of the latest core event pushed; older events
+	// delivered late are not pushed.
+	PushedEvent int64
 	SyncedAt time.Time
 }
 
