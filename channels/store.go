@@ -64,7 +64,7 @@ type OrderState struct {
 	// PushedEvent is the id of the latest core event pushed; older events
 	// delivered late are not pushed.
 	PushedEvent int64
-	SyncedAt time.Time
+	SyncedAt    time.Time
 }
 
 // FailedRecord is a record that failed and waits for RetryFailed: the data
