@@ -298,6 +298,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		if errors.Is(err, errMalformedBody) {
 			return safe, nil
 		}
+		if errors.Is(err, ErrMalformedResponse) {
+			return false, nil // e.g. an oversized body: the same again
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			msg := ue.Err.Error()
@@ -432,10 +435,9 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, *Response, error) {
 				r = newResponse(resp, cl.page, cl.perPage)
 			}
 			return nil, r, fmt.Errorf("woocommerce: %s %s: %w: %s", cl.method, safeURL, ErrMalformedResponse, msg)
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-			// A per-attempt deadline that is not the caller's: the store is slow.
-			return nil, nil, fmt.Errorf("woocommerce: %s %s: %w: %s", cl.method, safeURL, ErrUnreachable, msg)
 		default:
+			// Connection errors and per-attempt timeouts (the caller's own
+			// deadline was handled above): the store did not answer.
 			return nil, nil, fmt.Errorf("woocommerce: %s %s: %w: %s", cl.method, safeURL, ErrUnreachable, msg)
 		}
 	}

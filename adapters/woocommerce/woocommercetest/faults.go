@@ -86,7 +86,10 @@ func (s *Server) InjectFault(f Fault) {
 
 // FaultRates injects faults at random into matching requests, each request
 // drawing once: with probability Timeout it hangs, then ServerError a 500
-// or 503, then RateLimit a 429, then Malformed a cut body. Draws come from
+// or 503, then RateLimit a 429, then Malformed a cut body (reads only: a
+// cut answer to a write would hide that it landed). Unless AfterApply is
+// set, faults strike before the request is handled, so a write is applied
+// only by the attempt that succeeds. Draws come from
 // a generator seeded with Seed, so a run with the same requests in the same
 // order fails the same way.
 type FaultRates struct {
@@ -165,7 +168,7 @@ func (s *Server) pickFault(method, route string, q url.Values) *Fault {
 		return &Fault{Kind: FaultStatus, Status: st, RetryAfter: ra, AfterApply: r.AfterApply && write}
 	case u < r.Timeout+r.ServerError+r.RateLimit:
 		return &Fault{Kind: FaultRateLimit, RetryAfter: r.RetryAfter}
-	case u < r.Timeout+r.ServerError+r.RateLimit+r.Malformed:
+	case u < r.Timeout+r.ServerError+r.RateLimit+r.Malformed && !write:
 		return &Fault{Kind: FaultMalformed}
 	}
 	return nil

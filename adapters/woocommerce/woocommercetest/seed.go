@@ -280,6 +280,7 @@ func (s *Server) Puts() []PutRecord {
 
 // PutCount counts the applied updates of one order: a status pushed
 // exactly once gives 1 however many attempts failed before reaching it.
+// (With AfterApply faults a retried PUT lands again and counts again.)
 func (s *Server) PutCount(orderID int64) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
