@@ -86,7 +86,7 @@ func AdminDSN(t testing.TB) string {
 		if errors.Is(sharedErr, ErrNoBinaries) && os.Getenv(EnvRequire) != "1" {
 			t.Skipf("pgtest: skipped: %s unset and no PostgreSQL binaries found (set %s=1 to fail instead)", EnvDSN, EnvRequire)
 		}
-		t.Fatalf("pgtest: %v", sharedErr)
+		t.Fatal(sharedErr)
 	}
 	return sharedDSN
 }

@@ -40,11 +40,9 @@ type Config struct {
 	User string
 	// Settings are extra postgresql.conf lines (name → value, quoted as
 	// needed). They override the defaults, which favour speed over
-	// durability: fsync, synchronous_commit and full_page_writes off.
+	// durability for throwaway data: fsync, synchronous_commit and
+	// full_page_writes off (set them to "on" to measure durable commits).
 	Settings map[string]string
-	// Durable keeps PostgreSQL's crash-safe defaults (fsync,
-	// synchronous_commit and full_page_writes on), for benchmarks.
-	Durable bool
 }
 
 // Server is a PostgreSQL cluster in a temporary directory, listening on a
@@ -152,7 +150,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgtest-")
+	parent := os.TempDir()
+	if cred != nil && !traversable(parent) {
+		parent = "/tmp" // the server's account must reach its directory
+	}
+	dir, err := os.MkdirTemp(parent, "pgtest-")
 	if err != nil {
 		return nil, err
 	}
@@ -185,11 +187,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		"logging_collector":       "off",
 		"log_min_messages":        "fatal",
 	}
-	if cfg.Durable {
-		delete(settings, "fsync")
-		delete(settings, "synchronous_commit")
-		delete(settings, "full_page_writes")
-	}
 	for k, v := range cfg.Settings {
 		settings[k] = v
 	}
@@ -221,6 +218,20 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		if attempt == 2 {
 			return fail(fmt.Errorf("pgtest: start postgres (as %q): %w", account, err))
+		}
+	}
+}
+
+// traversable reports whether any account may pass through dir and each of
+// its parents.
+func traversable(dir string) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
 		}
 	}
 }

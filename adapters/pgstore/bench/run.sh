@@ -1,0 +1,32 @@
+#!/bin/sh
+# Runs bench/transition.sql through pgbench and BenchmarkPGTransition
+# against the same server, alternating, at 1 and 8 clients.
+#
+#   adapters/pgstore/bench/run.sh postgres://postgres@127.0.0.1:5432 [reps] [seconds]
+#
+# The role needs CREATEDB: pgbench gets a fresh database "pgbench_oms" per
+# run, the Go benchmark a fresh omstest_… database (via OMS_PG_DSN).
+set -eu
+base=${1:?usage: run.sh postgres://user@host:port [reps] [seconds]}
+reps=${2:-3}
+secs=${3:-10}
+dir=$(cd "$(dirname "$0")" && pwd)
+fresh() {
+	psql -qX "$base/postgres" -c 'DROP DATABASE IF EXISTS pgbench_oms' -c 'CREATE DATABASE pgbench_oms' >/dev/null
+	psql -qX -v ON_ERROR_STOP=1 "$base/pgbench_oms" -f "$dir/../migrations/0001_orders.sql" -f "$dir/setup.sql" >/dev/null
+}
+psql -qXAt "$base/postgres" -c "SELECT 'server: ' || version()" \
+	-c "SELECT name || '=' || current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers','fsync','synchronous_commit','full_page_writes','max_connections') ORDER BY name"
+cd "$dir/../../.."
+go test -c -o /tmp/pgstore-bench.test ./adapters/pgstore/
+for rep in $(seq "$reps"); do
+	for c in 1 8; do
+		fresh
+		printf 'rep %s pgbench clients=%s: ' "$rep" "$c"
+		pgbench -n -M prepared -c "$c" -j "$((c < 2 ? 1 : 2))" -T "$secs" -f "$dir/transition.sql" "$base/pgbench_oms" 2>&1 | grep '^tps'
+	done
+	printf 'rep %s go:\n' "$rep"
+	OMS_PG_DSN="$base/postgres?sslmode=disable" /tmp/pgstore-bench.test -test.run '^$' \
+		-test.bench BenchmarkPGTransition -test.benchtime "${secs}s" | grep '^Benchmark'
+done
+psql -qX "$base/postgres" -c 'DROP DATABASE IF EXISTS pgbench_oms' >/dev/null
