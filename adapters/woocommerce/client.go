@@ -87,6 +87,10 @@ type Client struct {
 // ending in /wp-json/wc/v3 is accepted too) authenticating with the REST
 // API consumer key and secret.
 //
+// Credentials go only to the site URL's scheme and host: a redirect to
+// another host or to https from http is followed without them (and then
+// usually fails with ErrUnauthorized), so give the final URL.
+//
 // It fails with ErrInvalidOptions if the URL is not absolute http(s), holds
 // user info, or is plain http to a non-loopback host without
 // Config.AllowInsecureHTTP, or if a credential is empty.

@@ -187,7 +187,10 @@ func metas(in []wireMeta) []MetaData {
 }
 
 // Order is a WooCommerce order as read from /orders. Amounts are exact
-// decimals in the order's Currency; times are UTC, taken from the *_gmt fields.
+// decimals in the order's Currency; times are UTC, taken from the *_gmt
+// fields (a zoneless site-local time alone cannot be placed and is left
+// zero). Order decodes from the REST JSON (UnmarshalJSON); it has no wire
+// encoding of its own.
 type Order struct {
 	ID         int64
 	ParentID   int64

@@ -191,11 +191,20 @@ func (s *OrdersService) Walk(ctx context.Context, opts *ListOrdersOptions, fn fu
 		if err := fn(page); err != nil {
 			return err
 		}
+		got := len(orders)
+		if pe != nil {
+			got += len(pe.Failed)
+		}
+		next := resp.NextPage
+		if resp.TotalPages < 0 && got >= resp.PerPage && resp.PerPage > 0 {
+			// A proxy dropped X-WP-TotalPages: go on while pages are full.
+			next = o.Page + 1
+		}
 		// An empty page means the set shrank under us: nothing further.
-		if resp.NextPage == 0 || (len(orders) == 0 && pe == nil) {
+		if next == 0 || got == 0 {
 			return nil
 		}
-		o.Page = resp.NextPage
+		o.Page = next
 	}
 }
 

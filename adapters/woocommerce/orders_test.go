@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -454,5 +455,33 @@ func TestUpdateStatusRetriedSafely(t *testing.T) {
 	}
 	if srv.OrderStatus(o.ID) != "completed" || len(srv.StatusPushes(o.ID)) != 2 {
 		t.Fatalf("status %q, pushes %v", srv.OrderStatus(o.ID), srv.StatusPushes(o.ID))
+	}
+}
+
+// A proxy that drops X-WP-TotalPages: Walk goes on while pages are full.
+func TestWalkWithoutTotalPagesHeader(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	pages := map[string]string{
+		"1": `[{"id":1},{"id":2}]`,
+		"2": `[{"id":3},{"id":4}]`,
+		"3": `[{"id":5}]`,
+	}
+	mux.HandleFunc("GET /wp-json/wc/v3/orders", func(w http.ResponseWriter, r *http.Request) {
+		body, ok := pages[r.URL.Query().Get("page")]
+		if !ok {
+			body = "[]"
+		}
+		w.Write([]byte(body))
+	})
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	cl, err := woocommerce.NewClient(hs.URL, "ck", "cs", fastConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := cl.Orders.ListAll(context.Background(), &woocommerce.ListOrdersOptions{PerPage: 2})
+	if err != nil || len(all) != 5 {
+		t.Fatalf("%v, %v", ids(all), err)
 	}
 }

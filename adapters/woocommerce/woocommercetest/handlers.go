@@ -322,8 +322,8 @@ func (s *Server) setStatus(rec *orderRec, status string) {
 
 // touch marks an order modified now and re-renders it. Called locked.
 func (s *Server) touch(rec *orderRec, now time.Time) {
-	// Keep modification times strictly increasing per order even within
-	// one second of a manual clock.
+	// Never move an order's modification time backwards (seeded orders
+	// may carry future dates).
 	if !now.After(rec.modified) {
 		now = rec.modified
 	}

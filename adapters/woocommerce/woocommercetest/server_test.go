@@ -289,3 +289,18 @@ func cents(t *testing.T, s string) int64 {
 	}
 	return n
 }
+
+func TestUpdateOrderKeepsEmptyListsAsArrays(t *testing.T) {
+	t.Parallel()
+	s := woocommercetest.NewServer(t)
+	o := s.AddOrder(woocommercetest.Order{LineItems: []woocommercetest.LineItem{{Name: "x", Price: "1"}}})
+	if !s.UpdateOrder(o.ID, func(o *woocommercetest.Order) { o.CustomerNote = "hi" }) {
+		t.Fatal("UpdateOrder: unknown id")
+	}
+	raw, _ := s.OrderJSON(o.ID)
+	for _, want := range []string{`"refunds":[]`, `"taxes":[]`, `"coupon_lines":[]`, `"meta_data":[]`, `"customer_note":"hi"`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("missing %s in %s", want, raw)
+		}
+	}
+}

@@ -227,17 +227,43 @@ func (o Order) clone() Order {
 	if o.LineItems != nil {
 		c.LineItems = make([]LineItem, len(o.LineItems))
 		for i, l := range o.LineItems {
-			l.Taxes = append([]LineTax(nil), l.Taxes...)
+			l.Taxes = cloneSlice(l.Taxes)
 			l.MetaData = cloneMeta(l.MetaData)
 			l.SKU = cloneStr(l.SKU)
 			c.LineItems[i] = l
 		}
 	}
-	c.TaxLines = append([]TaxLine(nil), o.TaxLines...)
-	c.ShippingLines = append([]ShippingLine(nil), o.ShippingLines...)
-	c.FeeLines = append([]FeeLine(nil), o.FeeLines...)
-	c.CouponLines = append([]CouponLine(nil), o.CouponLines...)
-	c.Refunds = append([]Refund(nil), o.Refunds...)
+	if o.TaxLines != nil {
+		c.TaxLines = make([]TaxLine, len(o.TaxLines))
+		for i, t := range o.TaxLines {
+			t.MetaData = cloneMeta(t.MetaData)
+			c.TaxLines[i] = t
+		}
+	}
+	if o.ShippingLines != nil {
+		c.ShippingLines = make([]ShippingLine, len(o.ShippingLines))
+		for i, l := range o.ShippingLines {
+			l.Taxes = cloneSlice(l.Taxes)
+			l.MetaData = cloneMeta(l.MetaData)
+			c.ShippingLines[i] = l
+		}
+	}
+	if o.FeeLines != nil {
+		c.FeeLines = make([]FeeLine, len(o.FeeLines))
+		for i, l := range o.FeeLines {
+			l.Taxes = cloneSlice(l.Taxes)
+			l.MetaData = cloneMeta(l.MetaData)
+			c.FeeLines[i] = l
+		}
+	}
+	if o.CouponLines != nil {
+		c.CouponLines = make([]CouponLine, len(o.CouponLines))
+		for i, l := range o.CouponLines {
+			l.MetaData = cloneMeta(l.MetaData)
+			c.CouponLines[i] = l
+		}
+	}
+	c.Refunds = cloneSlice(o.Refunds)
 	return c
 }
 
@@ -247,7 +273,7 @@ func (p Product) clone() Product {
 		q := *p.StockQuantity
 		c.StockQuantity = &q
 	}
-	c.Images = append([]Image(nil), p.Images...)
+	c.Images = cloneSlice(p.Images)
 	c.MetaData = cloneMeta(p.MetaData)
 	return c
 }
@@ -270,4 +296,13 @@ func cloneStr(s *string) *string {
 	}
 	v := *s
 	return &v
+}
+
+// cloneSlice copies s, keeping nil nil and empty empty (they encode as
+// null and [] respectively).
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
 }
