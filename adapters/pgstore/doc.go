@@ -28,12 +28,15 @@
 //     served by indexes per filter (see TestExplain for the plans). SQL is
 //     always parameterised.
 //
-// Round trips: BEGIN travels with the first statement and writes with no
-// result (history) travel with the next one, so a status change through
-// oms.Service costs 4 round trips (read+BEGIN, UPDATE, history+event,
-// COMMIT) and placing an order with any number of lines costs 3 (insert of
-// order and lines as one statement + BEGIN, history+event, COMMIT), plus
-// one per extra event.
+// Round trips: BEGIN travels with the first statement, an outbox id is
+// drawn with each Insert or Update, and writes with no result the caller
+// needs (history, events with a drawn id) travel with the next statement or
+// the COMMIT. A status change through oms.Service costs 3 round trips
+// (BEGIN+read, UPDATE+id, history+event+COMMIT) against 6 for the same
+// statements sent one by one; placing or importing an order costs 2
+// whatever its number of lines (BEGIN+insert of order and lines as one
+// statement+id, history+event+COMMIT), plus one per extra event.
+// TestRoundTrips pins these numbers.
 //
 // The schema lives in migrations/*.sql, embedded in the binary and applied
 // by Migrate under an advisory lock. Tests get a database from the pgtest

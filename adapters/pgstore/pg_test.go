@@ -303,6 +303,19 @@ func TestStatusesStoredAsCodes(t *testing.T) {
 	if _, err := c.Exec(ctx, "UPDATE orders SET status = 17 WHERE id = $1", o.ID); err == nil {
 		t.Fatal("the schema accepted status code 17")
 	}
+	// The store refuses unknown codes itself, and the unit stays usable.
+	err := s.Do(ctx, func(tx oms.Tx) error {
+		bad := storetest.Order(2)
+		bad.Status = 42
+		if err := tx.Insert(ctx, &bad); !errors.Is(err, oms.ErrUnknownStatus) {
+			return fmt.Errorf("insert with status 42: %v, want ErrUnknownStatus", err)
+		}
+		bad.Status = oms.Draft
+		return tx.Insert(ctx, &bad)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A connection killed in the middle of a unit: Do fails, nothing is kept,

@@ -89,12 +89,15 @@ func withCtx(ctx context.Context, err error) error {
 // Do implements oms.Store. The unit of work is one PostgreSQL transaction
 // (READ COMMITTED, on one connection): it is committed when fn returns nil
 // and ctx is still live, and rolled back when fn returns an error, panics
-// (the panic continues after the rollback), or ctx ends. BEGIN is sent with
-// the unit's first statement and writes that return nothing travel with the
-// next statement or the COMMIT, so a status change costs four round trips.
-// An error in such a deferred write is returned by Do, and nothing is kept.
-// If the connection is lost during COMMIT the outcome is unknown to the
-// caller, as with any database.
+// (the panic continues after the rollback), or ctx ends.
+//
+// To save round trips, BEGIN is sent with the unit's first statement;
+// writes whose result the caller does not need (AppendHistory, and
+// AppendEvent when an id was reserved with the unit's Insert or Update)
+// are sent with the next statement or with COMMIT. An error in such a
+// deferred write is returned by the call that sends it and by Do, and
+// nothing is kept. If the connection is lost during COMMIT the outcome is
+// unknown to the caller, as with any database.
 func (s *Store) Do(ctx context.Context, fn func(tx oms.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -29,6 +29,10 @@ type Tx struct {
 	// lines remembers the lines each order had when this unit read or wrote
 	// it, so Update rewrites lines only when they changed.
 	lines map[string][]oms.Line
+	// spareIDs are outbox ids drawn from the sequence together with an
+	// Insert or Update, so the event that usually follows needs no round
+	// trip of its own.
+	spareIDs []int64
 }
 
 var _ oms.Tx = (*Tx)(nil)
@@ -247,16 +251,52 @@ var updateSQL, updateLinesSQL = func() (string, string) {
 	return upd, withLines
 }()
 
+// reserveID draws one outbox id in the same round trip as a write. It runs
+// after that write, so for one order ids follow the order's row lock.
+func (t *Tx) reserveID() stmt {
+	return stmt{what: "reserve event id", sql: "SELECT nextval('outbox_id_seq')", read: func(br pgx.BatchResults) error {
+		var id int64
+		err := br.QueryRow().Scan(&id)
+		if err == nil {
+			t.spareIDs = append(t.spareIDs, id)
+		}
+		return err
+	}}
+}
+
+// needID reports whether a write should reserve an outbox id.
+func (t *Tx) needID() bool { return len(t.spareIDs) == 0 }
+
+// checkCodes refuses codes the schema would refuse, before they reach the
+// database (where the error would abort the whole unit).
+func checkCodes(o *oms.Order) error {
+	switch {
+	case !o.Status.Valid():
+		return &oms.ValidationError{Field: "status", Reason: o.Status.String() + " is not a status code", Kind: oms.ErrUnknownStatus}
+	case !o.HeldFrom.Valid():
+		return &oms.ValidationError{Field: "held_from", Reason: o.HeldFrom.String() + " is not a status code", Kind: oms.ErrUnknownStatus}
+	case !o.Approval.Valid():
+		return &oms.ValidationError{Field: "approval", Reason: o.Approval.String() + " is not an approval code"}
+	}
+	return nil
+}
+
 // Insert implements oms.Tx: the order and its lines in one statement.
 func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 	if o.ID == "" {
 		return &oms.ValidationError{Field: "id", Reason: "empty"}
 	}
+	if err := checkCodes(o); err != nil {
+		return err
+	}
 	args := append(orderValues(o), toArrays(o.Lines).args()...)
 	var n int64
-	err := t.roundTrip(ctx, stmt{what: "insert order " + o.ID, sql: insertSQL, args: args,
-		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }})
-	if err != nil {
+	steps := []stmt{{what: "insert order " + o.ID, sql: insertSQL, args: args,
+		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }}}
+	if t.needID() {
+		steps = append(steps, t.reserveID())
+	}
+	if err := t.roundTrip(ctx, steps...); err != nil {
 		return err
 	}
 	if n == 0 {
@@ -272,6 +312,9 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 // it holds against other processes; lines are rewritten in the same
 // statement only when they differ from what this unit read.
 func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
+	if err := checkCodes(o); err != nil {
+		return err
+	}
 	args := append(orderValues(o), o.Version)
 	var n int64
 	s := stmt{what: "update order " + o.ID, sql: updateSQL, args: args}
@@ -287,7 +330,11 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 			return err
 		}
 	}
-	if err := t.roundTrip(ctx, s); err != nil {
+	steps := []stmt{s}
+	if t.needID() {
+		steps = append(steps, t.reserveID())
+	}
+	if err := t.roundTrip(ctx, steps...); err != nil {
 		return err
 	}
 	if n == 1 {
@@ -351,12 +398,30 @@ func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
 const eventSQL = `INSERT INTO outbox (type, order_id, event, from_status, to_status, actor, reason, at, channel_type, channel_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 
-// AppendEvent implements oms.Tx.
+const eventWithIDSQL = `INSERT INTO outbox (type, order_id, event, from_status, to_status, actor, reason, at, channel_type, channel_id, id)
+OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+// AppendEvent implements oms.Tx. When the unit's Insert or Update reserved
+// an id, the insert is deferred like AppendHistory's; otherwise it is sent
+// at once to learn its id.
 func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
+	if t.done {
+		return errTxDone
+	}
+	if t.failed != nil {
+		return t.failed
+	}
+	args := []any{string(e.Type), e.OrderID, string(e.Event), int16(e.From), int16(e.To), e.Actor, e.Reason, e.At,
+		string(e.Channel.Type), e.Channel.ID}
+	if len(t.spareIDs) > 0 {
+		id := t.spareIDs[0]
+		t.spareIDs = t.spareIDs[1:]
+		t.pending = append(t.pending, stmt{what: "append event", sql: eventWithIDSQL, args: append(args, id)})
+		e.ID = id
+		return nil
+	}
 	var id int64
-	err := t.roundTrip(ctx, stmt{what: "append event", sql: eventSQL,
-		args: []any{string(e.Type), e.OrderID, string(e.Event), int16(e.From), int16(e.To), e.Actor, e.Reason, e.At,
-			string(e.Channel.Type), e.Channel.ID},
+	err := t.roundTrip(ctx, stmt{what: "append event", sql: eventSQL, args: args,
 		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&id) }})
 	if err != nil {
 		return err
