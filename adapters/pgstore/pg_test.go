@@ -630,3 +630,22 @@ func TestKilledWorkerLeaseTakeover(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Idle connections killed by the server (a restart, an idle timeout) are
+// noticed on reuse: the next call gets a fresh connection.
+func TestIdleConnectionsKilled(t *testing.T) {
+	s, dsn := storeAndDSN(t)
+	ctx := context.Background()
+	o := storetest.Order(1)
+	insert(t, s, &o)
+	c := raw(t, dsn)
+	var killed int
+	if err := c.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&killed); err != nil || killed == 0 {
+		t.Fatalf("terminated %d backends: %v", killed, err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past pingAfter
+	if _, err := s.Get(ctx, o.ID); err != nil {
+		t.Fatalf("Get after the server closed idle connections: %v", err)
+	}
+}

@@ -22,9 +22,19 @@ type pool struct {
 	slots chan struct{}
 
 	mu     sync.Mutex
-	idle   []*pgx.Conn
+	idle   []idleConn
 	closed bool
 }
+
+type idleConn struct {
+	c     *pgx.Conn
+	since time.Time
+}
+
+// pingAfter is how long a connection may sit idle before it is pinged on
+// reuse (as pgxpool does), so a server restart costs a reconnect rather
+// than a failed call.
+const pingAfter = time.Second
 
 func newPool(cfg *pgx.ConnConfig, max int) *pool {
 	return &pool{cfg: cfg, slots: make(chan struct{}, max)}
@@ -47,14 +57,21 @@ func (p *pool) acquire(ctx context.Context) (*pgx.Conn, error) {
 		<-p.slots
 		return nil, errClosed
 	}
-	var c *pgx.Conn
+	var ic idleConn
 	if n := len(p.idle); n > 0 {
-		c = p.idle[n-1]
+		ic = p.idle[n-1]
 		p.idle = p.idle[:n-1]
 	}
 	p.mu.Unlock()
-	if c != nil {
-		return c, nil
+	if ic.c != nil {
+		if time.Since(ic.since) < pingAfter || ic.c.Ping(ctx) == nil {
+			return ic.c, nil
+		}
+		closeQuietly(ic.c)
+		if err := ctx.Err(); err != nil {
+			<-p.slots
+			return nil, err
+		}
 	}
 	c, err := pgx.ConnectConfig(ctx, p.cfg)
 	if err != nil {
@@ -72,14 +89,18 @@ func (p *pool) release(c *pgx.Conn) {
 	p.mu.Lock()
 	reuse := !p.closed && !c.IsClosed() && !pc.IsBusy() && pc.TxStatus() == 'I'
 	if reuse {
-		p.idle = append(p.idle, c)
+		p.idle = append(p.idle, idleConn{c: c, since: time.Now()})
 	}
 	p.mu.Unlock()
 	if !reuse {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = c.Close(ctx)
+		closeQuietly(c)
 	}
+}
+
+func closeQuietly(c *pgx.Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = c.Close(ctx)
 }
 
 // close closes idle connections; connections in use close on release.
@@ -88,9 +109,7 @@ func (p *pool) close() {
 	idle := p.idle
 	p.idle, p.closed = nil, true
 	p.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, c := range idle {
-		_ = c.Close(ctx)
+	for _, ic := range idle {
+		closeQuietly(ic.c)
 	}
 }
