@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,8 +59,10 @@ type Server struct {
 }
 
 // FindBinDir returns the directory holding initdb and postgres: PATH
-// first (following symlinks, as Debian links /usr/local/bin/pg_ctl), then
+// first (following symlinks to the real bin directory), then
 // OMS_PG_BINDIRS or DefaultBinDirs. It returns ErrNoBinaries when none.
+// pg_ctl is not needed: the server runs as a child process, so that it
+// dies with the tests even when they crash.
 func FindBinDir() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
@@ -136,8 +139,9 @@ func runAs(name string) (*syscall.Credential, string, error) {
 	return nil, "", fmt.Errorf("pgtest: running as root and no unprivileged account among %v to run PostgreSQL", candidates)
 }
 
-// Start initialises and starts a throwaway cluster. The server process
-// also receives SIGQUIT if this process dies without calling Stop.
+// Start initialises (initdb) and starts (postgres) a throwaway cluster.
+// The server also receives SIGQUIT (immediate shutdown) if this process
+// dies without calling Stop; its directory then stays behind.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	bin := cfg.BinDir
 	if bin == "" {
@@ -256,14 +260,24 @@ func (s *Server) launch(ctx context.Context, bin, data string, port int, cred *s
 	cmd.Dir = s.dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	s.cmd, s.port, s.done, s.waitErr = cmd, port, make(chan struct{}), nil
-	go func(done chan struct{}) {
+	// Pdeathsig fires when the starting OS thread exits, not the process:
+	// start and wait from one goroutine locked to its thread, so the thread
+	// lives exactly as long as the server is wanted.
+	done, started := make(chan struct{}), make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		s.waitErr = cmd.Wait()
 		close(done)
-	}(s.done)
+	}()
+	if err := <-started; err != nil {
+		return err
+	}
+	s.cmd, s.port, s.done = cmd, port, done
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
