@@ -17,6 +17,7 @@ import (
 // list (go test -run TestExplain -v). Each must be served by the index
 // built for it, never by a sequential scan of orders.
 func TestExplain(t *testing.T) {
+	t.Parallel()
 	_, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	c := raw(t, dsn)

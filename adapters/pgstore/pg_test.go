@@ -80,6 +80,7 @@ func assertOnly(t *testing.T, c *pgx.Conn, keep ...string) {
 // A database error in the middle of a unit (a history row for an order that
 // does not exist violates its foreign key) rolls back the writes before it.
 func TestDatabaseErrorMidUnitRollsBack(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	keep := storetest.Order(1)
@@ -121,6 +122,7 @@ func TestDatabaseErrorMidUnitRollsBack(t *testing.T) {
 }
 
 func TestPanicRollsBackAndRepanics(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	func() {
@@ -144,6 +146,7 @@ func TestPanicRollsBackAndRepanics(t *testing.T) {
 // after this unit read the order makes the update fail, even though the
 // unit's own read saw the old version.
 func TestVersionCheckedInUpdate(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	o := storetest.Order(1)
@@ -179,6 +182,7 @@ func TestVersionCheckedInUpdate(t *testing.T) {
 // Racing imports of one external id from two stores (two processes):
 // exactly one row, the others get ErrDuplicate and their unit stays usable.
 func TestRacingImportsTwoStores(t *testing.T) {
+	t.Parallel()
 	s1, dsn := storeAndDSN(t)
 	s2 := open(t, dsn, pgstore.Config{})
 	ctx := context.Background()
@@ -230,6 +234,7 @@ func TestRacingImportsTwoStores(t *testing.T) {
 }
 
 func TestMoneyIsNumericAndExact(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	c := raw(t, dsn)
@@ -281,6 +286,7 @@ func TestMoneyIsNumericAndExact(t *testing.T) {
 }
 
 func TestStatusesStoredAsCodes(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	c := raw(t, dsn)
@@ -321,6 +327,7 @@ func TestStatusesStoredAsCodes(t *testing.T) {
 // A connection killed in the middle of a unit: Do fails, nothing is kept,
 // and the store goes on with a fresh connection.
 func TestDroppedConnectionMidUnit(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	killer := raw(t, dsn)
@@ -351,6 +358,7 @@ func TestDroppedConnectionMidUnit(t *testing.T) {
 }
 
 func TestContextCancelStopsWork(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
@@ -391,6 +399,7 @@ func TestContextCancelStopsWork(t *testing.T) {
 
 // Lines are rewritten only when they change, in the UPDATE's statement.
 func TestUpdateLines(t *testing.T) {
+	t.Parallel()
 	s, _ := storeAndDSN(t)
 	ctx := context.Background()
 	o := storetest.Order(1)
@@ -440,6 +449,7 @@ func TestUpdateLines(t *testing.T) {
 }
 
 func TestMigrateConcurrentAndIdempotent(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	ctx := context.Background()
 	var stores []*pgstore.Store
@@ -480,6 +490,7 @@ func TestMigrateConcurrentAndIdempotent(t *testing.T) {
 // Two stores on one database (two processes) claiming at once never share
 // an event.
 func TestTwoStoresClaimDisjoint(t *testing.T) {
+	t.Parallel()
 	s1, dsn := storeAndDSN(t)
 	s2 := open(t, dsn, pgstore.Config{})
 	ctx := context.Background()
@@ -572,6 +583,7 @@ func TestKilledWorkerChild(t *testing.T) {
 // until the lease expires on the database clock, then another store takes
 // them over.
 func TestKilledWorkerLeaseTakeover(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	err := s.Do(ctx, func(tx oms.Tx) error {
@@ -634,6 +646,7 @@ func TestKilledWorkerLeaseTakeover(t *testing.T) {
 // Idle connections killed by the server (a restart, an idle timeout) are
 // noticed on reuse: the next call gets a fresh connection.
 func TestIdleConnectionsKilled(t *testing.T) {
+	t.Parallel()
 	s, dsn := storeAndDSN(t)
 	ctx := context.Background()
 	o := storetest.Order(1)

@@ -33,6 +33,7 @@ func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEn
 // statement cache is warm): an imported order costs the same whatever its
 // number of lines.
 func TestRoundTrips(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cc, err := pgx.ParseConfig(pgtest.DSN(t))
 	if err != nil {

@@ -26,6 +26,13 @@ type Config struct {
 // Store is an oms.Store on PostgreSQL. It is safe for concurrent use, and
 // several Stores (processes) may share one database. Create it with Open,
 // then call Migrate once per deployment (it is safe to call at every start).
+//
+// Times are stored as timestamptz, so with microsecond precision (the
+// service already truncates to it), and come back in UTC.
+//
+// The Store keeps its own small pool of pgx connections rather than a
+// pgxpool.Pool: pgxpool needs github.com/jackc/puddle/v2, which this
+// module's go.sum does not list yet.
 type Store struct {
 	pool *pool
 }
