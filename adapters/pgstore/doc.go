@@ -9,6 +9,8 @@
 //	if err := s.Migrate(ctx); err != nil { … } // safe at every start
 //	svc, err := oms.NewService(s, oms.Config{})
 //
+// TestQuickstart runs exactly this against a real database.
+//
 // What it guarantees beyond the oms.Store contract:
 //
 //   - Units of work (Store.Do) are real transactions: an error, a panic, a
