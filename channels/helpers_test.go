@@ -136,3 +136,5 @@ func (e *env) records(f channels.RecordFilter) []channels.Record {
 	}
 	return recs
 }
+
+func memstoreNew() *memstore.Store { return memstore.New() }
