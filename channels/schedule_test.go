@@ -19,7 +19,9 @@ func TestSchedulerRun(t *testing.T) {
 	shops := map[string]*channelstest.Shop{"ro": channelstest.NewShop(), "bg": channelstest.NewShop()}
 	e := newEnv(t, func(c *channels.Config) {
 		c.Tick = time.Millisecond
-		c.Connect = func(ctx context.Context, s channels.Shop) (channels.Connector, error) { return shops[s.ID].Connector(), nil }
+		c.Connect = func(ctx context.Context, s channels.Shop) (channels.Connector, error) {
+			return shops[s.ID].Connector(), nil
+		}
 	})
 	for id := range shops {
 		sh := testShop()
