@@ -175,8 +175,8 @@ func (e *Engine) Summary(ctx context.Context, now time.Time) ([]ShopSummary, err
 				}
 			}
 		}
-		// Failed records carry the kinds; status pushes have no run and
-		// are counted from their records.
+		// Failed records carry the kinds; status pushes and single
+		// imports have no run and are counted from their records.
 		recs, err := e.store.SyncRecords(ctx, RecordFilter{Shop: sh.ID, From: weekAgo, To: now})
 		if err != nil {
 			return nil, err
@@ -193,6 +193,10 @@ func (e *Engine) Summary(ctx context.Context, now time.Time) ([]ShopSummary, err
 					t.ByKind[r.Kind]++
 				case r.Outcome == OutcomePushed && r.RunID == 0:
 					t.Pushed++
+				case r.Outcome == OutcomeImported && r.RunID == 0: // ImportOrder (webhooks)
+					t.Imported++
+				case r.Outcome == OutcomeUpdated && r.RunID == 0:
+					t.Updated++
 				}
 			}
 		}

@@ -40,14 +40,9 @@ const (
 	KindInternal Kind = "internal error"
 )
 
-// Error makes a Kind usable as an errors.Is target. The zero Kind (no
-// error) prints as "".
-func (k Kind) Error() string {
-	if k == "" {
-		return ""
-	}
-	return "channels: " + string(k)
-}
+// Error makes a Kind usable as an errors.Is target. It is the kind's text
+// alone, as the diary shows it; a *SyncError's message says where.
+func (k Kind) Error() string { return string(k) }
 
 // Kinds returns every kind, in a stable order (for reports).
 func Kinds() []Kind {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strings"
 
@@ -90,32 +91,71 @@ func (e *Engine) ImportOrders(ctx context.Context, shopID string) (Run, error) {
 	}
 }
 
-// importOne syncs one shop order and records the outcome. Its error is
-// fatal to the run (storage failed, or ctx ended).
+// ImportOrder imports or updates one shop order outside a run, for push
+// notifications (a webhook) that deliver orders one by one: the same path
+// as ImportOrders, without touching the cursor (the next pull sees the
+// order again and finds nothing to do). Its diary record has RunID 0; a
+// failed record waits for RetryFailed. The error is non-nil only when the
+// shop is not configured, ctx ended or storage failed.
+func (e *Engine) ImportOrder(ctx context.Context, shopID string, x ExternalOrder) (Record, error) {
+	shop, ch, err := e.reg.Shop(shopID)
+	if err != nil {
+		return Record{}, err
+	}
+	rec, err := e.importRecord(ctx, shop, ch, x, 1)
+	if err != nil {
+		return rec, err
+	}
+	rec.Shop, rec.Job, rec.At = shop.ID, JobOrders, e.now()
+	if rec.Outcome != OutcomeUnchanged || rec.Message != "" {
+		if err := e.store.AddSyncRecords(ctx, []Record{rec}); err != nil {
+			return rec, fmt.Errorf("channels: write diary: %w", err)
+		}
+	}
+	if rec.Outcome == OutcomeFailed {
+		e.log.LogAttrs(ctx, slog.LevelWarn, "sync record failed", slog.String("shop", rec.Shop),
+			slog.String("job", string(rec.Job)), slog.String("key", rec.Key), slog.String("kind", string(rec.Kind)),
+			slog.String("error", rec.Message))
+	}
+	return rec, nil
+}
+
+// importOne syncs one shop order and records the outcome in the run. Its
+// error is fatal to the run (storage failed, or ctx ended).
 func (e *Engine) importOne(ctx context.Context, r *runner, shop Shop, ch Channel, x ExternalOrder, attempt int) error {
+	rec, err := e.importRecord(ctx, shop, ch, x, attempt)
+	if err != nil {
+		return err
+	}
+	r.note(rec)
+	return nil
+}
+
+// importRecord syncs one order under its lock and keeps the failed
+// records in step.
+func (e *Engine) importRecord(ctx context.Context, shop Shop, ch Channel, x ExternalOrder, attempt int) (Record, error) {
 	lk := e.orderLock(shop.ID, x.ID)
 	lk.Lock()
 	rec, err := e.syncOrder(ctx, shop, ch, x)
 	lk.Unlock()
 	if err != nil {
-		return err
+		return rec, err
 	}
 	if rec.Outcome == OutcomeFailed {
 		if err := ctx.Err(); err != nil {
-			return err // a failure caused by the end of the run is no record's fault
+			return rec, err // a failure caused by the end of the run is no record's fault
 		}
 		now := e.now()
 		xc := cloneExternal(x)
 		f := FailedRecord{Shop: shop.ID, Job: JobOrders, Key: rec.Key, Order: &xc, Kind: rec.Kind, Message: rec.Message,
 			Attempts: attempt, FirstAt: now, LastAt: now}
 		if err := e.store.PutFailed(ctx, f); err != nil {
-			return fmt.Errorf("channels: record failure: %w", err)
+			return rec, fmt.Errorf("channels: record failure: %w", err)
 		}
 	} else if err := e.store.DeleteFailed(ctx, shop.ID, JobOrders, rec.Key); err != nil {
-		return fmt.Errorf("channels: clear failure: %w", err)
+		return rec, fmt.Errorf("channels: clear failure: %w", err)
 	}
-	r.note(rec)
-	return nil
+	return rec, nil
 }
 
 func cloneExternal(x ExternalOrder) ExternalOrder {

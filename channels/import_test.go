@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -318,5 +319,35 @@ func TestEventsTo(t *testing.T) {
 	}
 	if got := channels.EventsTo(oms.Order{Status: oms.Draft}, oms.Processing); !slices.Equal(got, []oms.EventName{oms.EvSubmit}) {
 		t.Errorf("draft → processing: %v", got)
+	}
+}
+
+// One order at a time (a webhook): the same path, no cursor.
+func TestImportOrderSingle(t *testing.T) {
+	e := newEnv(t)
+	x := channelstest.NewOrder("900", "processing", "w@example.com", "A")
+	e.shop.Add(x)
+	x, _ = e.shop.Order("900")
+	rec, err := e.eng.ImportOrder(e.ctx, shopID, x)
+	if err != nil || rec.Outcome != channels.OutcomeImported || rec.OrderID == "" {
+		t.Fatalf("rec = %+v, %v", rec, err)
+	}
+	// Delivered again (webhooks repeat), then pulled: still one order.
+	if rec, _ := e.eng.ImportOrder(e.ctx, shopID, x); rec.Outcome != channels.OutcomeUnchanged {
+		t.Fatalf("again: %+v", rec)
+	}
+	if r := e.importOK(); r.Imported != 0 || r.Unchanged != 1 {
+		t.Fatalf("pull = %+v", r)
+	}
+	bad := channelstest.NewOrder("901", "processing", "w@example.com", "NOPE")
+	if rec, err := e.eng.ImportOrder(e.ctx, shopID, bad); err != nil || rec.Kind != channels.KindSKUNotFound {
+		t.Fatalf("bad: %+v, %v", rec, err)
+	}
+	sum, _ := e.eng.Summary(e.ctx, time.Now().Add(time.Minute))
+	if sum[0].Day.Imported != 1 || sum[0].Day.Errors != 1 || sum[0].OpenFailures != 1 {
+		t.Fatalf("summary = %+v", sum)
+	}
+	if len(e.orders()) != 1 {
+		t.Fatal("duplicate")
 	}
 }
