@@ -103,6 +103,13 @@ type OrderPage struct {
 // opaque to the engine: "" means from the beginning. Outcomes: a page
 // (possibly empty) and nil; an error wrapping KindUnreachable (or a
 // timeout) that the engine retries; any other error, which ends the run.
+//
+// Orders should come oldest change first. For an API that filters on a
+// modification time with page numbers (WooCommerce: modified_after,
+// exclusive and to the second, orderby date asc), a safe cursor holds the
+// filter time and the next page number, and moves the filter time forward
+// only to one second before the latest modification fully read: orders
+// listed twice are harmless, orders skipped are not.
 type OrderSource interface {
 	ListOrders(ctx context.Context, cursor string, limit int) (OrderPage, error)
 }

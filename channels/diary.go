@@ -66,6 +66,15 @@ type Record struct {
 	At      time.Time
 }
 
+// Err returns the record's failure as a *SyncError (errors.Is its Kind),
+// or nil when the record did not fail.
+func (r Record) Err() error {
+	if r.Outcome != OutcomeFailed {
+		return nil
+	}
+	return &SyncError{Kind: r.Kind, Shop: r.Shop, Job: r.Job, Key: r.Key, Detail: r.Message}
+}
+
 // RunFilter selects runs; zero fields match all.
 type RunFilter struct {
 	Shop string

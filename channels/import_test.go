@@ -351,3 +351,53 @@ func TestImportOrderSingle(t *testing.T) {
 		t.Fatal("duplicate")
 	}
 }
+
+func TestPaymentModeNotAllowedOnChannel(t *testing.T) {
+	e := newEnv(t)
+	if err := e.reg.SetChannel(channels.Channel{ID: 3, Type: oms.ChannelWooCommerce, Name: "Web shop",
+		Settings: channels.Settings{PaymentModes: []string{"bank transfer"}}}); err != nil {
+		t.Fatal(err)
+	}
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A")) // cod → cash
+	ok := channelstest.NewOrder("2", "processing", "x@example.com", "A")
+	ok.PaymentMethod = "bacs"
+	free := channelstest.NewOrder("3", "processing", "x@example.com", "A")
+	free.PaymentMethod = ""
+	e.shop.Add(ok, free)
+	r := e.importOK()
+	if r.Imported != 2 || r.Failed != 1 {
+		t.Fatalf("run = %+v", r)
+	}
+	recs := e.records(channels.RecordFilter{Outcome: channels.OutcomeFailed})
+	if len(recs) != 1 || recs[0].Key != "1" {
+		t.Fatalf("records = %+v", recs)
+	}
+	err := recs[0].Err()
+	var se *channels.SyncError
+	if !errors.Is(err, channels.KindPaymentNotMapped) || !errors.As(err, &se) || se.Key != "1" || !strings.Contains(se.Error(), "not allowed") {
+		t.Fatalf("err = %v", err)
+	}
+	if o := e.order("3"); o.PaymentMethod != "" {
+		t.Fatalf("payment %q", o.PaymentMethod)
+	}
+}
+
+func TestNewValidation(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		svc *oms.Service
+		reg *channels.Registry
+		st  channels.Store
+		cfg channels.Config
+	}{
+		{nil, e.reg, e.ms, e.cfg},
+		{e.svc, nil, e.ms, e.cfg},
+		{e.svc, e.reg, nil, e.cfg},
+		{e.svc, e.reg, e.ms, channels.Config{}},
+		{e.svc, e.reg, e.ms, channels.Config{Connect: e.shop.Connect, PageSize: -1}},
+	} {
+		if _, err := channels.New(tc.svc, tc.reg, tc.st, tc.cfg); !errors.Is(err, channels.ErrInvalid) {
+			t.Errorf("New(%+v) = %v", tc, err)
+		}
+	}
+}

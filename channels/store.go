@@ -85,3 +85,8 @@ type FailedRecord struct {
 	FirstAt  time.Time
 	LastAt   time.Time
 }
+
+// Err returns the failure as a *SyncError (errors.Is its Kind).
+func (f FailedRecord) Err() error {
+	return &SyncError{Kind: f.Kind, Shop: f.Shop, Job: f.Job, Key: f.Key, Detail: f.Message}
+}
