@@ -2,14 +2,15 @@ package channels
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 )
 
-// RunJob runs one job of a shop once: ImportOrders for JobOrders,
-// PushCatalogue for the catalogue jobs. It suits cron users.
+// RunJob runs one job of a shop once, due or not: ImportOrders for
+// JobOrders, PushCatalogue for the catalogue jobs.
 func (e *Engine) RunJob(ctx context.Context, shopID string, j Job) (Run, error) {
 	switch j {
 	case JobOrders:
@@ -18,6 +19,59 @@ func (e *Engine) RunJob(ctx context.Context, shopID string, j Job) (Run, error) 
 		return e.PushCatalogue(ctx, shopID, j)
 	}
 	return Run{}, &ConfigError{Field: "job", Reason: fmt.Sprintf("%q is not a scheduled job", j)}
+}
+
+// RunOnce is the scheduler for cron users: it runs, once and in turn,
+// every job of every enabled shop whose Schedule interval has elapsed since
+// the start of its last scheduled run in the diary (a job never run is
+// due), and returns their diary runs. Call it from cron as often as the
+// shortest interval. The error joins the errors of the runs that ended
+// early; a failing job does not keep the others from running.
+func (e *Engine) RunOnce(ctx context.Context) ([]Run, error) {
+	var out []Run
+	var errs []error
+	for _, sh := range e.reg.Shops(0) {
+		if sh.Disabled {
+			continue
+		}
+		for _, j := range ScheduledJobs {
+			iv := sh.Schedule.Interval(j)
+			if iv <= 0 {
+				continue
+			}
+			last, err := e.lastScheduledStart(ctx, sh.ID, j)
+			if err != nil {
+				return out, err
+			}
+			if !last.IsZero() && e.now().Before(last.Add(iv)) {
+				continue
+			}
+			r, err := e.RunJob(ctx, sh.ID, j)
+			out = append(out, r)
+			if err != nil {
+				if ctx.Err() != nil {
+					return out, ctx.Err()
+				}
+				errs = append(errs, err)
+			}
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// lastScheduledStart is the start of the job's latest run that was not a
+// RetryFailed run; zero when none.
+func (e *Engine) lastScheduledStart(ctx context.Context, shop string, j Job) (time.Time, error) {
+	runs, err := e.store.SyncRuns(ctx, RunFilter{Shop: shop, Job: j, Limit: 20})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("channels: read diary: %w", err)
+	}
+	for _, r := range runs {
+		if !r.Retry {
+			return r.Started, nil
+		}
+	}
+	return time.Time{}, nil
 }
 
 // Run is the scheduler loop: every Tick it runs, for each enabled shop of
@@ -53,8 +107,8 @@ func (e *Engine) Run(ctx context.Context) error {
 				t, ok := next[k]
 				if !ok {
 					t = now
-					if runs, err := e.store.SyncRuns(ctx, RunFilter{Shop: sh.ID, Job: j, Limit: 1}); err == nil && len(runs) > 0 {
-						t = runs[0].Started.Add(iv)
+					if last, err := e.lastScheduledStart(ctx, sh.ID, j); err == nil && !last.IsZero() {
+						t = last.Add(iv)
 					}
 				}
 				if now.Before(t) {

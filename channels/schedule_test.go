@@ -107,3 +107,55 @@ func TestSchedulerRun(t *testing.T) {
 		t.Fatalf("disabled shop ran %d times", len(runs))
 	}
 }
+
+func TestRunOnce(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	e := newEnv(t, func(c *channels.Config) {
+		c.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	sh := testShop()
+	sh.Schedule = channels.Schedule{Orders: 15 * time.Minute, Prices: time.Hour}
+	if err := e.reg.SetShop(sh); err != nil {
+		t.Fatal(err)
+	}
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"),
+		channelstest.NewOrder("2", "processing", "x@example.com", "NOPE"))
+	jobs := func(runs []channels.Run, err error) []channels.Job {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []channels.Job
+		for _, r := range runs {
+			out = append(out, r.Job)
+		}
+		return out
+	}
+	if got := jobs(e.eng.RunOnce(e.ctx)); fmt.Sprint(got) != "[orders prices]" {
+		t.Fatalf("first pass ran %v", got)
+	}
+	advance(time.Minute)
+	if got := jobs(e.eng.RunOnce(e.ctx)); len(got) != 0 {
+		t.Fatalf("nothing due, ran %v", got)
+	}
+	// A RetryFailed run does not reset the pace.
+	advance(10 * time.Minute)
+	if runs, err := e.eng.RetryFailed(e.ctx, shopID); err != nil || len(runs) != 1 || runs[0].Job != channels.JobOrders {
+		t.Fatalf("retry = %+v, %v", runs, err)
+	}
+	advance(5 * time.Minute)
+	if got := jobs(e.eng.RunOnce(e.ctx)); fmt.Sprint(got) != "[orders]" {
+		t.Fatalf("after 16 minutes ran %v", got)
+	}
+	advance(45 * time.Minute)
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpList, Times: 3})
+	runs, err := e.eng.RunOnce(e.ctx)
+	if !errors.Is(err, channels.KindUnreachable) || len(runs) != 2 || runs[1].Job != channels.JobPrices || runs[1].Err != "" {
+		t.Fatalf("a failing job stops the pass: %+v, %v", runs, err)
+	}
+	if len(e.orders()) != 1 {
+		t.Fatal("orders")
+	}
+}
