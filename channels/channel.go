@@ -161,8 +161,8 @@ type Shop struct {
 	// manager path, an environment variable); never the keys themselves.
 	Credentials string
 	Schedule    Schedule
-	// Statuses maps shop statuses to order statuses and back. Its zero
-	// value maps nothing: start from DefaultStatusMap.
+	// Statuses maps shop statuses to order statuses and back. The zero
+	// value (both maps nil) is DefaultStatusMap.
 	Statuses StatusMap
 	// Payments maps the shop's payment methods to payment modes.
 	Payments PaymentMap
@@ -251,6 +251,9 @@ func (r *Registry) SetShop(s Shop) error {
 			return &ConfigError{Field: "shop.schedule." + string(j), Reason: "negative interval"}
 		}
 	}
+	if s.Statuses.In == nil && s.Statuses.Out == nil {
+		s.Statuses = DefaultStatusMap()
+	}
 	if err := s.Statuses.validate(); err != nil {
 		return err
 	}
@@ -260,6 +263,20 @@ func (r *Registry) SetShop(s Shop) error {
 		return &ConfigError{Field: "shop.channel_id", Reason: fmt.Sprintf("channel %d is not configured", s.ChannelID), Kind: oms.ErrUnknownChannel}
 	}
 	r.shops[s.ID] = cloneShop(s)
+	return nil
+}
+
+// RemoveChannel removes a channel without shops; a channel with shops is
+// refused (remove its shops first).
+func (r *Registry) RemoveChannel(id int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.shops {
+		if s.ChannelID == id {
+			return &ConfigError{Field: "channel", Reason: fmt.Sprintf("%d still has shop %q", id, s.ID)}
+		}
+	}
+	delete(r.channels, id)
 	return nil
 }
 

@@ -179,3 +179,36 @@ func TestKindsAndErrors(t *testing.T) {
 		t.Error("Kinds")
 	}
 }
+
+func TestRegistryRemoveAndDefaults(t *testing.T) {
+	r := channels.NewRegistry()
+	_ = r.SetChannel(channels.Channel{ID: 3, Type: oms.ChannelWooCommerce, Name: "Web"})
+	if err := r.SetShop(channels.Shop{ID: "a", ChannelID: 3}); err != nil {
+		t.Fatal(err)
+	}
+	_ = r.SetShop(channels.Shop{ID: "b", ChannelID: 3})
+	sh, ch, err := r.Shop("a")
+	if err != nil || ch.ID != 3 {
+		t.Fatal(err)
+	}
+	if s, ok := sh.Statuses.Inbound("processing"); !ok || s != oms.Processing {
+		t.Fatal("a shop without a status map does not get the defaults")
+	}
+	if got := r.Shops(3); len(got) != 2 || got[0].ID != "a" {
+		t.Fatalf("shops = %+v", got)
+	}
+	if err := r.RemoveChannel(3); !errors.Is(err, channels.ErrInvalid) {
+		t.Fatalf("remove a channel with shops: %v", err)
+	}
+	r.RemoveShop("a")
+	r.RemoveShop("b")
+	if err := r.RemoveChannel(3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Channel(3); !errors.Is(err, channels.ErrNotFound) || !errors.Is(err, oms.ErrUnknownChannel) {
+		t.Fatalf("removed channel: %v", err)
+	}
+	if len(r.Channels()) != 0 {
+		t.Fatal("channels left")
+	}
+}

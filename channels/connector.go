@@ -23,9 +23,9 @@ const (
 	JobStatus       Job = "status"       // CRM → shop, on every status change
 )
 
-// ScheduledJobs are the five jobs of a shop's Schedule, in the order
+// ScheduledJobs returns the five jobs of a shop's Schedule, in the order
 // Engine.Run runs them when several are due.
-var ScheduledJobs = []Job{JobOrders, JobStock, JobPrices, JobDescriptions, JobImages}
+func ScheduledJobs() []Job { return []Job{JobOrders, JobStock, JobPrices, JobDescriptions, JobImages} }
 
 // ExternalOrder is a shop's order in channel-neutral form. Amounts are in
 // Currency; times are UTC.

@@ -18,8 +18,10 @@
 // # Jobs
 //
 // Engine.Run is the scheduler loop over every shop's five jobs (orders,
-// stock, prices, descriptions, images); ImportOrders, PushCatalogue,
-// RunJob and RetryFailed are one-shot calls for cron users.
+// stock, prices, descriptions, images). For cron users, RunOnce runs the
+// jobs that are due and returns; ImportOrders, PushCatalogue, RunJob and
+// RetryFailed run one job now. ImportOrder takes a single order (a
+// webhook) through the same path as the pull.
 //
 // Import is idempotent: the shop's order id is the core's external id, so
 // importing a page twice or resuming after a crash never duplicates an

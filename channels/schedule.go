@@ -34,7 +34,7 @@ func (e *Engine) RunOnce(ctx context.Context) ([]Run, error) {
 		if sh.Disabled {
 			continue
 		}
-		for _, j := range ScheduledJobs {
+		for _, j := range ScheduledJobs() {
 			iv := sh.Schedule.Interval(j)
 			if iv <= 0 {
 				continue
@@ -98,7 +98,7 @@ func (e *Engine) Run(ctx context.Context) error {
 				continue
 			}
 			var due []Job
-			for _, j := range ScheduledJobs {
+			for _, j := range ScheduledJobs() {
 				iv := sh.Schedule.Interval(j)
 				if iv <= 0 {
 					continue
