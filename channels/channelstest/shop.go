@@ -166,6 +166,13 @@ func (s *Shop) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// ClearFaults removes every injected fault not yet used up.
+func (s *Shop) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // RejectItem makes catalogue pushes of sku fail with err (nil: accept again).
 func (s *Shop) RejectItem(sku string, err error) {
 	s.mu.Lock()

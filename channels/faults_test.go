@@ -1,0 +1,140 @@
+package channels_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/azuvio/omnisales/channels"
+	"github.com/azuvio/omnisales/channels/channelstest"
+	"github.com/azuvio/omnisales/oms"
+)
+
+// Many orders imported over several runs under list outages, crashes
+// mid-page, shop changes and operator changes: every external id is one
+// order, every failure is in the diary, and every operator status change
+// with a shop status is pushed exactly once.
+func TestImportUnderFaults(t *testing.T) {
+	const n = 400
+	rng := rand.New(rand.NewPCG(1, 2))
+	e := newEnv(t, func(c *channels.Config) { c.PageSize = 25 })
+	badSKU := map[string]bool{}
+	for i := range n {
+		id := fmt.Sprint(10000 + i)
+		sku := "A"
+		if i%37 == 0 {
+			sku, badSKU[id] = "GHOST", true
+		}
+		e.shop.Add(channelstest.NewOrder(id, []string{"processing", "pending", "on-hold"}[i%3], fmt.Sprintf("c%d@example.com", i%40), sku))
+	}
+	wantPushes := 0
+	for round := range 12 {
+		ctx, cancel := context.WithCancel(context.Background())
+		crashAt := -1
+		if rng.IntN(2) == 0 {
+			crashAt = 1 + rng.IntN(3*25)
+		}
+		e.restart(func(c *channels.Config) {
+			c.Progress = func(p channels.Progress) {
+				if p.Done == crashAt {
+					cancel()
+				}
+			}
+		})
+		e.shop.ClearFaults()
+		if rng.IntN(2) == 0 {
+			// Three failures outlast the retries: the run ends there.
+			e.shop.Inject(channelstest.Fault{Op: channelstest.OpList, After: rng.IntN(3), Times: 1 + rng.IntN(3)})
+		}
+		_, err := e.eng.ImportOrders(ctx, shopID)
+		cancel()
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, channels.KindUnreachable) {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		// The shop's customers change some orders.
+		for range 10 {
+			id := fmt.Sprint(10000 + rng.IntN(n))
+			e.shop.SetStatus(id, []string{"processing", "on-hold", "cancelled", "completed"}[rng.IntN(4)])
+		}
+		// Our operators change some imported orders; pushes may fail
+		// twice and are retried.
+		e.shop.ClearFaults()
+		e.shop.Inject(channelstest.Fault{Op: channelstest.OpPush, After: rng.IntN(3), Times: 2})
+		for ext, o := range e.orders() {
+			if rng.IntN(20) != 0 {
+				continue
+			}
+			var err error
+			switch o.Status {
+			case oms.Processing, oms.PendingPayment, oms.Draft:
+				_, err = e.svc.Hold(e.ctx, e.op, o.ID, "check")
+			case oms.OnHold:
+				_, err = e.svc.Resume(e.ctx, e.op, o.ID)
+			default:
+				continue
+			}
+			if err != nil {
+				t.Fatalf("operator on %s: %v", ext, err)
+			}
+			after, _ := e.ms.Get(e.ctx, o.ID)
+			if _, mapped := testShop().Statuses.Outbound(after.Status); mapped {
+				wantPushes++
+			}
+			e.drain() // pushed before the next change of the same order
+		}
+	}
+	e.restart()
+	for {
+		r := e.importOK()
+		if r.Done == 0 {
+			break
+		}
+	}
+	got := e.orders()
+	if len(got) != n-len(badSKU) {
+		t.Fatalf("%d orders, want %d", len(got), n-len(badSKU))
+	}
+	for id := range badSKU {
+		if _, ok := got[id]; ok {
+			t.Fatalf("order %s with an unknown SKU imported", id)
+		}
+	}
+	failed, _ := e.eng.Failed(e.ctx, shopID)
+	if len(failed) != len(badSKU) {
+		t.Fatalf("%d failed records, want %d", len(failed), len(badSKU))
+	}
+	for _, f := range failed {
+		if !badSKU[f.Key] || f.Kind != channels.KindSKUNotFound {
+			t.Fatalf("failed %+v", f)
+		}
+		if len(e.records(channels.RecordFilter{Key: f.Key, Kind: channels.KindSKUNotFound})) == 0 {
+			t.Fatalf("failure of %s not in the diary", f.Key)
+		}
+	}
+	if p := e.shop.Pushes(); len(p) != wantPushes {
+		t.Fatalf("%d pushes, want %d (one per change)", len(p), wantPushes)
+	}
+	if pushed := e.records(channels.RecordFilter{Job: channels.JobStatus, Outcome: channels.OutcomePushed}); len(pushed) != wantPushes {
+		t.Fatalf("%d pushes in the diary, want %d", len(pushed), wantPushes)
+	}
+	// Outages are in the diary as run errors.
+	runs, _ := e.eng.Runs(e.ctx, channels.RunFilter{Shop: shopID})
+	outages := 0
+	for _, r := range runs {
+		if r.ErrKind == channels.KindUnreachable {
+			outages++
+		}
+	}
+	crashes := 0
+	for _, r := range runs {
+		if r.Err != "" && r.ErrKind == "" {
+			crashes++
+		}
+	}
+	if outages == 0 || crashes == 0 || wantPushes == 0 {
+		t.Fatalf("the scenario did not exercise the faults: %d outages, %d crashes, %d pushes", outages, crashes, wantPushes)
+	}
+	t.Logf("%d runs: %d ended by an outage, %d by a crash; %d pushes", len(runs), outages, crashes, wantPushes)
+}
