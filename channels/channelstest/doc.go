@@ -5,6 +5,9 @@
 // in-memory product Catalogue, a ClientDirectory (Clients) and a catalogue
 // Feed.
 //
+// StoreConformance is the check any channels.Store implementation runs
+// (adapters/memstore does).
+//
 // Start with NewShop, Add orders, pass Shop.Connector to the engine's
 // Config.Connect, then script the shop's side (SetStatus, Inject faults)
 // and inspect what the engine did (Pushes, Items, Calls).
