@@ -113,6 +113,7 @@ func (e *Engine) pushItems(ctx context.Context, r *runner, shop Shop, sink Catal
 		if err := r.flush(ctx); err != nil {
 			return err
 		}
+		r.progress(ctx)
 	}
 	return nil
 }

@@ -166,7 +166,8 @@ type Shop struct {
 	Statuses StatusMap
 	// Payments maps the shop's payment methods to payment modes.
 	Payments PaymentMap
-	// Disabled shops are skipped by Engine.Run.
+	// Disabled shops are skipped by Engine.Run and RunOnce; one-shot
+	// calls and status pushes still reach them.
 	Disabled bool
 }
 

@@ -20,7 +20,7 @@ func TestProgressAndLog(t *testing.T) {
 	var buf bytes.Buffer
 	e := newEnv(t, func(c *channels.Config) {
 		c.Progress = func(p channels.Progress) { got = append(got, p) }
-		c.Logger = slog.New(slog.NewJSONHandler(&buf, nil))
+		c.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	for i := range 6 {
 		sku := "A"
@@ -46,7 +46,7 @@ func TestProgressAndLog(t *testing.T) {
 	}
 	log := buf.String()
 	for _, s := range []string{`"msg":"sync run started"`, `"msg":"sync run finished"`, `"imported":4`, `"failed":2`,
-		`"msg":"sync record failed"`, `"kind":"product SKU not found"`} {
+		`"msg":"sync record failed"`, `"kind":"product SKU not found"`, `"msg":"sync progress"`} {
 		if !strings.Contains(log, s) {
 			t.Errorf("log lacks %s:\n%s", s, log)
 		}

@@ -30,7 +30,8 @@ type Config struct {
 	// Actor names the engine in order history; "": "channels-sync". The
 	// engine acts as oms.System(Actor): automated, so it never moves an
 	// order out of Stock Unavailable. Status changes made by this actor
-	// are not pushed back to the shop.
+	// are not pushed back to the shop, so every engine sharing a store
+	// must use the same Actor.
 	Actor string
 	// OrderType is the oms.Order.Type of imported orders ("": none), for
 	// approval rules.
@@ -268,6 +269,12 @@ func (r *runner) count(rec Record) {
 	if p := r.e.cfg.Progress; p != nil && rec.Key != "" {
 		p(Progress{Shop: r.run.Shop, Job: r.run.Job, Done: r.run.Done, Total: r.run.Total, Errors: r.run.Failed, Elapsed: time.Since(r.start)})
 	}
+}
+
+// progress logs where the run is, once per page or batch.
+func (r *runner) progress(ctx context.Context) {
+	r.e.log.LogAttrs(ctx, slog.LevelDebug, "sync progress", slog.String("shop", r.run.Shop), slog.String("job", string(r.run.Job)),
+		slog.Int64("run", r.run.ID), slog.Int("done", r.run.Done), slog.Int("total", r.run.Total), slog.Int("failed", r.run.Failed))
 }
 
 // flush writes the queued records.

@@ -74,6 +74,7 @@ func (e *Engine) ImportOrders(ctx context.Context, shopID string) (Run, error) {
 		if err := r.flush(ctx); err != nil {
 			return r.finish(ctx, err)
 		}
+		r.progress(ctx)
 		// Every order of the page is committed (or recorded as failed):
 		// only now may the cursor move past them.
 		if page.Next != "" && page.Next != cursor {
