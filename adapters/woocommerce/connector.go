@@ -1,0 +1,317 @@
+package woocommerce
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/azuvio/omnisales/channels"
+	"github.com/azuvio/omnisales/oms"
+)
+
+// Shop adapts a Client to the channels connector interfaces, so the sync
+// engine can import a WooCommerce store's orders, push statuses back and
+// push catalogue batches. Build it with NewShop; it is safe for concurrent
+// use.
+//
+// Incremental pulls: a walk lists orders with modified_after = the
+// cursor's time, by id ascending, page by page. Orders modified during the
+// walk only move into the listing (never out of it), so a walk never skips
+// an order, at worst it repeats one (the import is idempotent). The next
+// walk starts Overlap before this walk began, so a change made while the
+// walk ran is always seen by the next one.
+//
+// Faults: transport failures, 429, 5xx and cut bodies (after the client's
+// own retries) wrap channels.KindUnreachable; a page with orders that do
+// not decode stops the run with channels.KindRejected naming them, so none
+// is skipped silently.
+type Shop struct {
+	c   *Client
+	cfg ShopConfig
+
+	mu   sync.Mutex
+	skus map[string]int64 // SKU → product id, for catalogue pushes
+}
+
+// ShopConfig configures a Shop; zero values are usable.
+type ShopConfig struct {
+	// Overlap is how far before a walk's start the next walk begins;
+	// 0 means one minute, for clock skew between us and the site.
+	Overlap time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+var (
+	_ channels.OrderSource   = (*Shop)(nil)
+	_ channels.OrderGetter   = (*Shop)(nil)
+	_ channels.StatusSink    = (*Shop)(nil)
+	_ channels.CatalogueSink = (*Shop)(nil)
+)
+
+// NewShop returns the connector side of c.
+func NewShop(c *Client, cfg ShopConfig) *Shop {
+	if cfg.Overlap <= 0 {
+		cfg.Overlap = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Shop{c: c, cfg: cfg, skus: map[string]int64{}}
+}
+
+// Connector returns all three connector parts.
+func (s *Shop) Connector() channels.Connector {
+	return channels.Connector{Orders: s, Status: s, Catalogue: s}
+}
+
+// cursor is the position of a walk: list orders modified after Since, from
+// Page on; Start is when the walk began.
+type cursor struct {
+	Since time.Time
+	Start time.Time
+	Page  int
+}
+
+func (c cursor) String() string {
+	return "v1;" + c.Since.UTC().Format(time.RFC3339Nano) + ";" + c.Start.UTC().Format(time.RFC3339Nano) + ";" + strconv.Itoa(c.Page)
+}
+
+func parseCursor(s string) (cursor, error) {
+	if s == "" {
+		return cursor{Page: 1}, nil
+	}
+	parts := strings.Split(s, ";")
+	if len(parts) != 4 || parts[0] != "v1" {
+		return cursor{}, fmt.Errorf("woocommerce: malformed sync cursor %q: %w", s, ErrInvalidOptions)
+	}
+	since, err1 := time.Parse(time.RFC3339Nano, parts[1])
+	start, err2 := time.Parse(time.RFC3339Nano, parts[2])
+	page, err3 := strconv.Atoi(parts[3])
+	if err := errors.Join(err1, err2, err3); err != nil || page < 1 {
+		return cursor{}, fmt.Errorf("woocommerce: malformed sync cursor %q: %w", s, ErrInvalidOptions)
+	}
+	return cursor{Since: since, Start: start, Page: page}, nil
+}
+
+// transport marks failures the engine should retry as unreachable.
+func transport(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrUnreachable) || errors.Is(err, ErrServer) || errors.Is(err, ErrRateLimited) ||
+		errors.Is(err, ErrMalformedResponse) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", channels.KindUnreachable, err)
+	}
+	return err
+}
+
+// ListOrders implements channels.OrderSource.
+func (s *Shop) ListOrders(ctx context.Context, cur string, limit int) (channels.OrderPage, error) {
+	c, err := parseCursor(cur)
+	if err != nil {
+		return channels.OrderPage{}, err
+	}
+	if c.Page == 1 {
+		c.Start = s.cfg.Now().UTC()
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 100
+	}
+	opts := &ListOrdersOptions{Page: c.Page, PerPage: limit, ModifiedAfter: c.Since, OrderBy: OrderByID, Order: Asc}
+	orders, resp, err := s.c.Orders.List(ctx, opts)
+	if err != nil {
+		var pde *PageDecodeError
+		if !errors.As(err, &pde) {
+			return channels.OrderPage{}, transport(err)
+		}
+		// Some orders of an otherwise valid page cannot be read. Skipping
+		// them would lose them silently; the run stops at this page with
+		// an error naming them, and the cursor stays until they are fixed
+		// in the shop.
+		return channels.OrderPage{}, fmt.Errorf("%w: %w", channels.KindRejected, err)
+	}
+	page := channels.OrderPage{Orders: make([]channels.ExternalOrder, 0, len(orders))}
+	for _, o := range orders {
+		page.Orders = append(page.Orders, ToExternal(o))
+	}
+	if resp != nil {
+		page.Total = resp.Total
+	}
+	more := len(orders) == limit
+	if resp != nil && resp.TotalPages > 0 {
+		more = c.Page < resp.TotalPages
+	}
+	page.More = more
+	if more {
+		page.Next = cursor{Since: c.Since, Start: c.Start, Page: c.Page + 1}.String()
+	} else {
+		page.Next = cursor{Since: c.Start.Add(-s.cfg.Overlap), Page: 1}.String()
+	}
+	return page, nil
+}
+
+// GetOrder implements channels.OrderGetter.
+func (s *Shop) GetOrder(ctx context.Context, externalID string) (channels.ExternalOrder, error) {
+	id, err := strconv.ParseInt(externalID, 10, 64)
+	if err != nil {
+		return channels.ExternalOrder{}, fmt.Errorf("woocommerce: order id %q: %w", externalID, channels.ErrNotFound)
+	}
+	o, _, err := s.c.Orders.Get(ctx, id)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return channels.ExternalOrder{}, fmt.Errorf("%w: %w", channels.ErrNotFound, err)
+		}
+		return channels.ExternalOrder{}, transport(err)
+	}
+	return ToExternal(*o), nil
+}
+
+// PushStatus implements channels.StatusSink with PUT /orders/{id}.
+func (s *Shop) PushStatus(ctx context.Context, externalID, status string) (channels.PushResult, error) {
+	id, err := strconv.ParseInt(externalID, 10, 64)
+	if err != nil {
+		return channels.PushResult{}, fmt.Errorf("woocommerce: order id %q: %w", externalID, channels.KindRejected)
+	}
+	o, _, err := s.c.Orders.UpdateStatus(ctx, id, status)
+	if err != nil {
+		if t := transport(err); t != err {
+			return channels.PushResult{}, t
+		}
+		return channels.PushResult{}, fmt.Errorf("%w: %w", channels.KindRejected, err)
+	}
+	return channels.PushResult{Modified: o.DateModified}, nil
+}
+
+// PushCatalogue implements channels.CatalogueSink with POST
+// /products/batch (chunks of at most 100). Products are found by SKU once
+// and remembered.
+func (s *Shop) PushCatalogue(ctx context.Context, job channels.Job, items []channels.CatalogueItem) ([]channels.ItemResult, error) {
+	results := make([]channels.ItemResult, 0, len(items))
+	var req BatchRequest
+	var sent []string
+	for _, it := range items {
+		id, err := s.productID(ctx, it.SKU)
+		if err != nil {
+			if t := transport(err); t != err {
+				return nil, t
+			}
+			results = append(results, channels.ItemResult{SKU: it.SKU, Err: fmt.Errorf("%w: %w", channels.KindRejected, err)})
+			continue
+		}
+		w := ProductWrite{ID: id}
+		switch job {
+		case channels.JobPrices:
+			p := it.RegularPrice
+			w.RegularPrice = &p
+			if it.SalePrice.Valid {
+				sp := it.SalePrice.Decimal
+				w.SalePrice = &sp
+			} else {
+				w.ClearSalePrice = true
+			}
+		case channels.JobStock:
+			w.ManageStock, w.StockQuantity = Ptr(true), Ptr(it.Stock)
+		case channels.JobDescriptions:
+			if it.Name != "" {
+				w.Name = Ptr(it.Name)
+			}
+			w.Description, w.ShortDescription = Ptr(it.Description), Ptr(it.ShortDescription)
+		case channels.JobImages:
+			w.Images = make([]Image, 0, len(it.Images))
+			for _, im := range it.Images {
+				w.Images = append(w.Images, Image{Src: im.URL, Alt: im.Alt})
+			}
+		default:
+			return nil, fmt.Errorf("woocommerce: catalogue job %q: %w", job, channels.ErrNoConnector)
+		}
+		req.Update = append(req.Update, w)
+		sent = append(sent, it.SKU)
+	}
+	if len(req.Update) == 0 {
+		return results, nil
+	}
+	res, err := s.c.Products.Batch(ctx, req)
+	if err != nil && res == nil {
+		return nil, transport(err)
+	}
+	failed := map[int]error{}
+	for _, f := range res.Failed {
+		if f.Op == "update" {
+			failed[f.Index] = fmt.Errorf("%w: %w", channels.KindRejected, f)
+		}
+	}
+	unconfirmed := map[int64]bool{}
+	for _, w := range res.NotConfirmed.Update {
+		unconfirmed[w.ID] = true
+	}
+	for i, sku := range sent {
+		r := channels.ItemResult{SKU: sku, Err: failed[i]}
+		if r.Err == nil && unconfirmed[req.Update[i].ID] {
+			r.Err = transport(err)
+			if r.Err == nil {
+				r.Err = fmt.Errorf("woocommerce: batch not confirmed: %w", channels.KindUnreachable)
+			}
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func (s *Shop) productID(ctx context.Context, sku string) (int64, error) {
+	if sku == "" {
+		return 0, fmt.Errorf("woocommerce: empty SKU: %w", ErrNotFound)
+	}
+	s.mu.Lock()
+	id, ok := s.skus[sku]
+	s.mu.Unlock()
+	if ok {
+		return id, nil
+	}
+	p, _, err := s.c.Products.GetBySKU(ctx, sku)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.skus[sku] = p.ID
+	s.mu.Unlock()
+	return p.ID, nil
+}
+
+// ToExternal converts a WooCommerce order to the channel-neutral form the
+// sync engine imports. Amounts stay exact; times are UTC.
+func ToExternal(o Order) channels.ExternalOrder {
+	e := channels.ExternalOrder{
+		ID: strconv.FormatInt(o.ID, 10), Number: o.Number, Status: o.Status,
+		Created: o.DateCreated, Modified: o.DateModified, Currency: o.Currency,
+		Discount: o.DiscountTotal, Tax: o.TotalTax, Total: o.Total, ShippingFee: o.ShippingTotal,
+		PaymentMethod: o.PaymentMethod, Note: o.CustomerNote,
+		Customer: channels.Customer{Email: strings.TrimSpace(o.Billing.Email), Name: fullName(o.Billing),
+			Company: o.Billing.Company, Phone: o.Billing.Phone},
+		Billing: address(o.Billing), Shipping: address(o.Shipping),
+	}
+	if o.CustomerID != 0 {
+		e.Customer.ExternalID = strconv.FormatInt(o.CustomerID, 10)
+	}
+	var sub decimal.Decimal
+	for _, l := range o.LineItems {
+		e.Lines = append(e.Lines, channels.ExternalLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
+			Subtotal: l.Subtotal, Total: l.Total, UnitPrice: l.Price, Tax: l.TotalTax})
+		sub = sub.Add(l.Subtotal)
+	}
+	e.Subtotal = sub
+	return e
+}
+
+func fullName(a Address) string { return strings.TrimSpace(a.FirstName + " " + a.LastName) }
+
+func address(a Address) oms.Address {
+	return oms.Address{Name: fullName(a), Company: a.Company, Line1: a.Address1, Line2: a.Address2, City: a.City,
+		County: a.State, PostalCode: a.Postcode, Country: a.Country, Phone: a.Phone, Email: a.Email}
+}

@@ -1,0 +1,281 @@
+package woocommerce_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/azuvio/omnisales/adapters/memstore"
+	"github.com/azuvio/omnisales/adapters/woocommerce"
+	"github.com/azuvio/omnisales/adapters/woocommerce/woocommercetest"
+	"github.com/azuvio/omnisales/channels"
+	"github.com/azuvio/omnisales/channels/channelstest"
+	"github.com/azuvio/omnisales/oms"
+)
+
+var wooChannel = oms.ChannelRef{Type: oms.ChannelWooCommerce, ID: 3}
+
+// syncRig wires the fake site, the client, the connector, the core and the
+// engine the way a program would.
+type syncRig struct {
+	fake   *woocommercetest.Server
+	store  *memstore.Store
+	svc    *oms.Service
+	engine *channels.Engine
+	shop   *woocommerce.Shop
+}
+
+func newSyncRig(t testing.TB, fake *woocommercetest.Server) *syncRig {
+	t.Helper()
+	reg := channels.NewRegistry()
+	if err := reg.SetChannel(channels.Channel{ID: wooChannel.ID, Type: oms.ChannelWooCommerce, Name: "Web shop"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetShop(channels.Shop{ID: "ro", ChannelID: wooChannel.ID, Name: "fake", URL: fake.URL,
+		Payments: channels.PaymentMap{"bacs": "bank transfer", "cod": "cash", "stripe": "card"}}); err != nil {
+		t.Fatal(err)
+	}
+	store := memstore.New()
+	svc, err := oms.NewService(store, oms.Config{Channels: reg, Lease: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := woocommerce.NewClient(fake.URL, fake.ConsumerKey, fake.ConsumerSecret, woocommerce.Config{
+		HTTPClient: fake.HTTPClient(), RetryMax: 4, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
+		Timeout: 150 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An overlap reaching back before every generated order (they are
+	// modified from 2025 on): every import re-reads every order, so the
+	// three imports below really import the same pages three times.
+	shop := woocommerce.NewShop(client, woocommerce.ShopConfig{Now: fake.Now, Overlap: 5 * 365 * 24 * time.Hour})
+	var skus []channels.Product
+	for i := 1; i <= 20; i++ {
+		skus = append(skus, channels.Product{ID: "P" + strconv.Itoa(i), SKU: "SKU-" + strconv.Itoa(i)})
+	}
+	eng, err := channels.New(svc, reg, store, channels.Config{
+		Connect:   func(ctx context.Context, s channels.Shop) (channels.Connector, error) { return shop.Connector(), nil },
+		Catalogue: channelstest.NewCatalogue(skus...), Clients: channelstest.NewClients(),
+		Attempts: 4, RetryWait: time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &syncRig{fake: fake, store: store, svc: svc, engine: eng, shop: shop}
+}
+
+// importAll runs ImportOrders until a run completes (faults may end a run
+// early; the cursor then resumes where it stopped).
+func (r *syncRig) importAll(t testing.TB) []channels.Run {
+	t.Helper()
+	var runs []channels.Run
+	for range 50 {
+		run, err := r.engine.ImportOrders(context.Background(), "ro")
+		runs = append(runs, run)
+		if err == nil && run.Err == "" {
+			return runs
+		}
+	}
+	t.Fatalf("import did not complete in 50 runs; last: %+v", runs[len(runs)-1])
+	return nil
+}
+
+func countOrders(t testing.TB, s *memstore.Store) int {
+	t.Helper()
+	n := 0
+	p := oms.Page{Limit: 1000}
+	for {
+		page, err := s.List(context.Background(), oms.Filter{ChannelType: oms.ChannelWooCommerce}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(page.Orders)
+		if page.Next == "" {
+			return n
+		}
+		p.Cursor = page.Next
+	}
+}
+
+// TestSyncEndToEndUnderFaults is the end-to-end check: 10,000
+// good orders (plus orders with unknown SKUs and invalid emails) imported
+// three times while the site fails 20% of requests with 5xx, 5% with
+// timeouts and 1% with malformed pages. It ends with exactly 10,000
+// orders, every bad record in the diary, and every status change made in
+// the core pushed to the site once.
+func TestSyncEndToEndUnderFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000-order end-to-end sync: skipped with -short")
+	}
+	const good, badSKU, badEmail = 10000, 40, 30
+	fake := woocommercetest.NewServer(t, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
+	statuses := []string{"pending", "processing", "on-hold"}
+	fake.GenerateOrders(good, woocommercetest.Generator{Seed: 1, Statuses: statuses})
+	fake.GenerateOrders(badSKU, woocommercetest.Generator{Seed: 2, Statuses: statuses, SKUs: []string{"NO-SUCH-SKU"}})
+	bad := woocommercetest.MakeOrders(badEmail, woocommercetest.Generator{Seed: 3, Statuses: statuses})
+	for i := range bad {
+		bad[i].Billing.Email = fmt.Sprintf("not-an-email-%d", i)
+	}
+	fake.AddOrders(bad...)
+	r := newSyncRig(t, fake)
+	fake.SetFaultRates(&woocommercetest.FaultRates{Seed: 7, ServerError: 0.20, Timeout: 0.05, Malformed: 0.01})
+
+	var runs []channels.Run
+	for pass := range 3 {
+		got := r.importAll(t)
+		runs = append(runs, got...)
+		done := 0
+		for _, run := range got {
+			done += run.Done
+		}
+		if done < good+badSKU+badEmail {
+			t.Fatalf("import %d read %d orders, want all %d", pass+1, done, good+badSKU+badEmail)
+		}
+		if n := countOrders(t, r.store); n != good {
+			t.Fatalf("after import %d: %d orders, want exactly %d", pass+1, n, good)
+		}
+	}
+	failedRuns := 0
+	for _, run := range runs {
+		if run.Err != "" {
+			failedRuns++
+			if run.ErrKind != channels.KindUnreachable {
+				t.Errorf("run ended by %q (%s), want only unreachable under injected faults", run.Err, run.ErrKind)
+			}
+		}
+	}
+	faults := 0
+	for _, rq := range fake.Requests() {
+		if rq.Fault != 0 {
+			faults++
+		}
+	}
+	for _, run := range runs {
+		t.Logf("run: done %d of %d, imported %d, updated %d, unchanged %d, failed %d, err %q", run.Done, run.Total, run.Imported, run.Updated, run.Unchanged, run.Failed, run.Err)
+	}
+	t.Logf("%d import runs for 3 passes, %d ended early by faults; site saw %d requests, %d with injected faults", len(runs), failedRuns, len(fake.Requests()), faults)
+
+	failed, err := r.engine.Failed(context.Background(), "ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[channels.Kind]int{}
+	for _, f := range failed {
+		kinds[f.Kind]++
+	}
+	if kinds[channels.KindSKUNotFound] != badSKU || kinds[channels.KindClientNotCreated] != badEmail || len(failed) != badSKU+badEmail {
+		t.Fatalf("open failures by kind: %v (total %d), want %d SKU and %d client", kinds, len(failed), badSKU, badEmail)
+	}
+	diary, err := r.engine.Runs(context.Background(), channels.RunFilter{Shop: "ro"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diary) != len(runs) {
+		t.Fatalf("diary has %d runs, the engine made %d", len(diary), len(runs))
+	}
+
+	// Operators change 300 orders; each change must reach the site once.
+	operator := oms.Staff("ana", oms.RoleOperator)
+	page, err := r.store.List(context.Background(), oms.Filter{Statuses: []oms.Status{oms.Processing}}, oms.Page{Limit: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for i, o := range page.Orders {
+		if i%2 == 0 {
+			_, err = r.svc.Cancel(context.Background(), operator, o.ID, "client called")
+			want[o.ExternalID] = "cancelled"
+		} else {
+			_, err = r.svc.Hold(context.Background(), operator, o.ID, "payment check")
+			want[o.ExternalID] = "on-hold"
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for pending := true; pending; {
+		n, _ := r.svc.Events().Drain(context.Background())
+		pending = n > 0 || unpushed(r, want) > 0
+		if pending {
+			if time.Now().After(deadline) {
+				t.Fatalf("status pushes incomplete: %d not pushed", unpushed(r, want))
+			}
+			time.Sleep(25 * time.Millisecond) // failed events come back when their lease ends
+		}
+	}
+	for ext, status := range want {
+		id, _ := strconv.ParseInt(ext, 10, 64)
+		if got := r.fake.StatusPushes(id); len(got) != 1 || got[0] != status {
+			t.Errorf("order %s: site received pushes %v, want exactly [%s]", ext, got, status)
+		}
+	}
+
+	// Our own pushes do not come back as shop changes: a fourth import
+	// leaves every changed order as the operator left it.
+	fake.SetFaultRates(nil)
+	r.importAll(t)
+	for ext := range want {
+		o, err := r.store.GetByExternal(context.Background(), oms.ExternalKey{Channel: wooChannel, Store: "ro", ExternalID: ext})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != oms.Cancelled && o.Status != oms.OnHold {
+			t.Errorf("order %s went back to %s after our push came back", ext, o.Status)
+		}
+		id, _ := strconv.ParseInt(ext, 10, 64)
+		if n := len(r.fake.StatusPushes(id)); n != 1 {
+			t.Errorf("order %s pushed %d times after re-import", ext, n)
+		}
+	}
+}
+
+func unpushed(r *syncRig, want map[string]string) int {
+	n := 0
+	for ext := range want {
+		id, _ := strconv.ParseInt(ext, 10, 64)
+		if len(r.fake.StatusPushes(id)) == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkImport compares a full import of 10,000 orders (fake site on
+// loopback, memstore) with fetching and decoding the same pages alone.
+func BenchmarkImport(b *testing.B) {
+	const n = 10000
+	fake := woocommercetest.NewServer(b, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
+	fake.GenerateOrders(n, woocommercetest.Generator{Seed: 1, Statuses: []string{"pending", "processing", "on-hold"}})
+	b.Run("orders=10000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			r := newSyncRig(b, fake)
+			b.StartTimer()
+			run, err := r.engine.ImportOrders(context.Background(), "ro")
+			if err != nil || run.Imported != n {
+				b.Fatalf("import: %+v %v", run, err)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+	})
+	b.Run("fetch-only", func(b *testing.B) {
+		client, err := woocommerce.NewClient(fake.URL, fake.ConsumerKey, fake.ConsumerSecret, woocommerce.Config{HTTPClient: fake.HTTPClient()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			all, err := client.Orders.ListAll(context.Background(), &woocommerce.ListOrdersOptions{PerPage: 100, OrderBy: woocommerce.OrderByID, Order: woocommerce.Asc})
+			if err != nil || len(all) != n {
+				b.Fatalf("fetch: %d %v", len(all), err)
+			}
+		}
+		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "orders/s")
+	})
+}
