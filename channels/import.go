@@ -250,7 +250,22 @@ func (e *Engine) placeNew(ctx context.Context, shop Shop, ch Channel, x External
 		return failed(rec, KindInternal, "place order: %v", err)
 	}
 	rec.OrderID = o.ID
-	_, _, note, err := e.moveTo(ctx, o, target, x.Status)
+	note := ""
+	switch {
+	case target == oms.Draft:
+	case o.Status != oms.Draft && target == oms.Processing:
+		// The channel confirmed it on placement: past Processing already.
+	default:
+		if o.Status == oms.Draft {
+			// A shop order that is not a draft there was submitted: it
+			// goes through Processing, so that a hold imported from the
+			// shop resumes to Processing rather than to Draft.
+			o, _, note, err = e.moveTo(ctx, o, oms.Processing, x.Status)
+		}
+		if err == nil && note == "" {
+			_, _, note, err = e.moveTo(ctx, o, target, x.Status)
+		}
+	}
 	if err != nil {
 		// The order exists; a later run (or RetryFailed) moves it on.
 		return failed(rec, KindInternal, "imported as %s, then: %v", o.Status, err)

@@ -31,7 +31,7 @@ func TestImportNewOrders(t *testing.T) {
 		t.Fatalf("run = %+v", r)
 	}
 	got := e.orders()
-	want := map[string]oms.Status{"101": oms.Processing, "102": oms.PendingPayment, "103": oms.OnHold, "104": oms.Draft, "105": oms.Draft}
+	want := map[string]oms.Status{"101": oms.Processing, "102": oms.PendingPayment, "103": oms.OnHold, "104": oms.Draft, "105": oms.Processing}
 	for id, s := range want {
 		if got[id].Status != s {
 			t.Errorf("order %s: status %s, want %s", id, got[id].Status, s)
@@ -50,7 +50,11 @@ func TestImportNewOrders(t *testing.T) {
 	if !o.Totals.Total.Equal(decimal.RequireFromString("23.80")) {
 		t.Errorf("total = %s, want 23.80", o.Totals.Total)
 	}
-	// Completed has no move from Draft: left as it is, with a note.
+	// A shop order is submitted first: a hold resumes to Processing.
+	if got["103"].HeldFrom != oms.Processing {
+		t.Errorf("103 held from %s", got["103"].HeldFrom)
+	}
+	// Completed has no move from Processing: left there, with a note.
 	notes := e.records(channels.RecordFilter{Key: "105"})
 	if len(notes) != 1 || notes[0].Outcome != channels.OutcomeImported || notes[0].Message == "" {
 		t.Errorf("records of 105 = %+v", notes)
@@ -399,5 +403,28 @@ func TestNewValidation(t *testing.T) {
 		if _, err := channels.New(tc.svc, tc.reg, tc.st, tc.cfg); !errors.Is(err, channels.ErrInvalid) {
 			t.Errorf("New(%+v) = %v", tc, err)
 		}
+	}
+}
+
+func TestImportAutoConfirmChannel(t *testing.T) {
+	e := newEnv(t)
+	if err := e.reg.SetChannel(channels.Channel{ID: 3, Type: oms.ChannelWooCommerce, Name: "Web shop",
+		Settings: channels.Settings{AutoConfirm: true, DeliveryFee: decimal.NewFromInt(20)}}); err != nil {
+		t.Fatal(err)
+	}
+	x := channelstest.NewOrder("2", "on-hold", "x@example.com", "A")
+	x.ShippingFee = decimal.RequireFromString("7.50")
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"), x)
+	if r := e.importOK(); r.Imported != 2 {
+		t.Fatalf("run = %+v", r)
+	}
+	if o := e.order("1"); o.Status != oms.Confirmed || !o.Totals.DeliveryFee.IsZero() {
+		t.Fatalf("1: %s, fee %s (the shop's fee, not the channel's)", o.Status, o.Totals.DeliveryFee)
+	}
+	if o := e.order("2"); o.Status != oms.OnHold || o.HeldFrom != oms.Confirmed || !o.Totals.DeliveryFee.Equal(decimal.RequireFromString("7.50")) {
+		t.Fatalf("2: %s from %s, fee %s", o.Status, o.HeldFrom, o.Totals.DeliveryFee)
+	}
+	if recs := e.records(channels.RecordFilter{Key: "1"}); len(recs) != 1 || recs[0].Message != "" {
+		t.Fatalf("records of 1 = %+v", recs)
 	}
 }
