@@ -97,6 +97,16 @@ type OrderPage struct {
 	// Total is how many orders the whole listing holds, for progress; 0
 	// when unknown.
 	Total int
+	// Unreadable are the page's orders the source could not decode: each
+	// becomes a failed record (KindInvalidOrder) and the others import.
+	Unreadable []UnreadableOrder
+}
+
+// UnreadableOrder is an order of a page that could not be decoded.
+type UnreadableOrder struct {
+	// ID is the shop's order id when it could be read, else "".
+	ID  string
+	Err error
 }
 
 // OrderSource lists a shop's orders changed since a cursor. The cursor is

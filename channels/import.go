@@ -71,6 +71,11 @@ func (e *Engine) ImportOrders(ctx context.Context, shopID string) (Run, error) {
 				return r.finish(ctx, err)
 			}
 		}
+		for _, u := range page.Unreadable {
+			if err := e.unreadable(ctx, r, shop, u); err != nil {
+				return r.finish(ctx, err)
+			}
+		}
 		if err := r.flush(ctx); err != nil {
 			return r.finish(ctx, err)
 		}
@@ -157,6 +162,23 @@ func (e *Engine) importRecord(ctx context.Context, shop Shop, ch Channel, x Exte
 		return rec, fmt.Errorf("channels: clear failure: %w", err)
 	}
 	return rec, nil
+}
+
+// unreadable records an order the source could not decode; RetryFailed
+// re-reads it when the source is an OrderGetter.
+func (e *Engine) unreadable(ctx context.Context, r *runner, shop Shop, u UnreadableOrder) error {
+	rec := Record{Key: u.ID, Outcome: OutcomeFailed, Kind: KindInvalidOrder, Message: fmt.Sprintf("unreadable: %v", u.Err)}
+	if u.ID == "" {
+		rec.Key = "(unreadable)"
+	} else {
+		now := e.now()
+		f := FailedRecord{Shop: shop.ID, Job: JobOrders, Key: u.ID, Kind: rec.Kind, Message: rec.Message, Attempts: 1, FirstAt: now, LastAt: now}
+		if err := e.store.PutFailed(ctx, f); err != nil {
+			return fmt.Errorf("channels: record failure: %w", err)
+		}
+	}
+	r.note(rec)
+	return nil
 }
 
 func cloneExternal(x ExternalOrder) ExternalOrder {

@@ -428,3 +428,35 @@ func TestImportAutoConfirmChannel(t *testing.T) {
 		t.Fatalf("records of 1 = %+v", recs)
 	}
 }
+
+func TestUnreadableOrder(t *testing.T) {
+	e := newEnv(t)
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"),
+		channelstest.NewOrder("2", "processing", "x@example.com", "A"),
+		channelstest.NewOrder("3", "processing", "x@example.com", "A"))
+	e.shop.Corrupt("2", true)
+	r := e.importOK()
+	if r.Imported != 2 || r.Failed != 1 || r.Done != 3 {
+		t.Fatalf("run = %+v", r)
+	}
+	f, _ := e.eng.Failed(e.ctx, shopID)
+	if len(f) != 1 || f[0].Key != "2" || f[0].Kind != channels.KindInvalidOrder || f[0].Order != nil {
+		t.Fatalf("failed = %+v", f)
+	}
+	// Still unreadable: the record fails again, the run goes on.
+	runs, err := e.eng.RetryFailed(e.ctx, shopID)
+	if err != nil || len(runs) != 1 || runs[0].Failed != 1 {
+		t.Fatalf("retry while unreadable = %+v, %v", runs, err)
+	}
+	if f, _ := e.eng.Failed(e.ctx, shopID); len(f) != 1 || f[0].Attempts != 2 {
+		t.Fatalf("failed = %+v", f)
+	}
+	e.shop.Corrupt("2", false)
+	runs, err = e.eng.RetryFailed(e.ctx, shopID)
+	if err != nil || runs[0].Imported != 1 {
+		t.Fatalf("retry = %+v, %v", runs, err)
+	}
+	if len(e.orders()) != 3 {
+		t.Fatal("orders")
+	}
+}

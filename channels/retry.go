@@ -12,7 +12,7 @@ import (
 // retry after the cause is fixed (a product created, a mapping added, the
 // store back online): failed orders are imported again (re-read from the
 // shop when its OrderSource is also an OrderGetter, else from the copy
-// kept), failed status pushes push the order's current status, failed
+// kept; an unreadable order needs an OrderGetter), failed status pushes push the order's current status, failed
 // catalogue items are pushed again. It returns one diary run per job that
 // had failures (marked Retry). Records that fail again stay failed.
 func (e *Engine) RetryFailed(ctx context.Context, shopID string) ([]Run, error) {
@@ -63,10 +63,15 @@ func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, rec
 			if err := ctx.Err(); err != nil {
 				return r.finish(ctx, err)
 			}
-			if f.Order == nil {
+			var x ExternalOrder
+			switch {
+			case getter == nil && f.Order == nil:
+				r.note(Record{Key: f.Key, Outcome: OutcomeFailed, Kind: f.Kind,
+					Message: "cannot retry: the order was unreadable and the source cannot re-read one order (OrderGetter)"})
 				continue
+			case f.Order != nil:
+				x = *f.Order
 			}
-			x := *f.Order
 			if getter != nil {
 				var fresh ExternalOrder
 				gerr := e.retry(ctx, func() error {
@@ -83,8 +88,17 @@ func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, rec
 					continue
 				case gerr != nil && ctx.Err() != nil:
 					return r.finish(ctx, ctx.Err())
+				case Transient(gerr):
+					// The shop is away: the other records would fail the same way.
+					return r.finish(ctx, &SyncError{Kind: KindUnreachable, Shop: shop.ID, Job: j, Key: f.Key, Detail: "re-read order", Err: gerr})
 				case gerr != nil:
-					return r.finish(ctx, &SyncError{Kind: kindOf(gerr), Shop: shop.ID, Job: j, Key: f.Key, Detail: "re-read order", Err: gerr})
+					f.Attempts++
+					f.LastAt, f.Message = e.now(), fmt.Sprintf("re-read: %v", gerr)
+					if err := e.store.PutFailed(ctx, f); err != nil {
+						return r.finish(ctx, err)
+					}
+					r.note(Record{Key: f.Key, Outcome: OutcomeFailed, Kind: f.Kind, Message: f.Message})
+					continue
 				}
 				x = fresh
 			}

@@ -3,6 +3,7 @@ package channelstest
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -63,6 +64,7 @@ type Shop struct {
 	pushes  []Push
 	items   map[channels.Job]map[string]channels.CatalogueItem
 	rejects map[string]error
+	corrupt map[string]bool
 	hideMod bool
 }
 
@@ -79,7 +81,8 @@ var Epoch = time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
 // NewShop returns an empty shop.
 func NewShop() *Shop {
 	return &Shop{orders: map[string]*channels.ExternalOrder{}, now: Epoch, calls: map[Op]int{},
-		items: map[channels.Job]map[string]channels.CatalogueItem{}, rejects: map[string]error{}}
+		items: map[channels.Job]map[string]channels.CatalogueItem{}, rejects: map[string]error{},
+		corrupt: map[string]bool{}}
 }
 
 // Connector returns the shop as a channels.Connector.
@@ -164,6 +167,18 @@ func (s *Shop) Inject(f Fault) {
 		f.Err = ErrUnreachable
 	}
 	s.faults = append(s.faults, &f)
+}
+
+// ErrMalformed is what an unreadable order reports.
+var ErrMalformed = errors.New("channelstest: malformed order")
+
+// Corrupt makes an order unreadable (true) or readable again (false):
+// listings report it in OrderPage.Unreadable and GetOrder fails with
+// ErrMalformed.
+func (s *Shop) Corrupt(id string, corrupt bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.corrupt[id] = corrupt
 }
 
 // ClearFaults removes every injected fault not yet used up.
@@ -301,7 +316,11 @@ func (s *Shop) ListOrders(ctx context.Context, cursor string, limit int) (channe
 			page.More = true
 			break
 		}
-		page.Orders = append(page.Orders, cloneOrder(*o))
+		if s.corrupt[o.ID] {
+			page.Unreadable = append(page.Unreadable, channels.UnreadableOrder{ID: o.ID, Err: ErrMalformed})
+		} else {
+			page.Orders = append(page.Orders, cloneOrder(*o))
+		}
 		page.Next = encodeCursor(o.Modified, o.ID)
 	}
 	return page, nil
@@ -317,6 +336,9 @@ func (s *Shop) GetOrder(ctx context.Context, id string) (channels.ExternalOrder,
 	o, ok := s.orders[id]
 	if !ok {
 		return channels.ExternalOrder{}, fmt.Errorf("channelstest: order %s: %w", id, channels.ErrNotFound)
+	}
+	if s.corrupt[id] {
+		return channels.ExternalOrder{}, fmt.Errorf("channelstest: order %s: %w", id, ErrMalformed)
 	}
 	return cloneOrder(*o), nil
 }
