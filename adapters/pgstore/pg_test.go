@@ -662,3 +662,16 @@ func TestIdleConnectionsKilled(t *testing.T) {
 		t.Fatalf("Get after the server closed idle connections: %v", err)
 	}
 }
+
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := pgstore.Open(ctx, "postgres://%zz", pgstore.Config{}); err == nil {
+		t.Error("Open accepted a malformed DSN")
+	}
+	// Port 1 on loopback: nothing listens there.
+	if _, err := pgstore.Open(ctx, "postgres://postgres@127.0.0.1:1/x?connect_timeout=2", pgstore.Config{}); err == nil {
+		t.Error("Open succeeded without a server")
+	}
+}

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs bench/transition.sql through pgbench and BenchmarkPGTransition
-# against the same server, alternating, at 1 and 8 clients.
+# against the same server, in adjacent pairs, at 1 and 8 clients.
 #
 #   adapters/pgstore/bench/run.sh postgres://postgres@127.0.0.1:5432 [reps] [seconds]
 #
@@ -19,14 +19,16 @@ psql -qXAt "$base/postgres" -c "SELECT 'server: ' || version()" \
 	-c "SELECT name || '=' || current_setting(name) FROM pg_settings WHERE name IN ('shared_buffers','fsync','synchronous_commit','full_page_writes','max_connections') ORDER BY name"
 cd "$dir/../../.."
 go test -c -o /tmp/pgstore-bench.test ./adapters/pgstore/
+# Each pgbench run is followed at once by the Go run at the same client
+# count, so the two of a pair see the same background load.
 for rep in $(seq "$reps"); do
 	for c in 1 8; do
 		fresh
-		printf 'rep %s pgbench clients=%s: ' "$rep" "$c"
+		printf 'rep %s clients=%s pgbench ' "$rep" "$c"
 		pgbench -n -M prepared -c "$c" -j "$((c < 2 ? 1 : 2))" -T "$secs" -f "$dir/transition.sql" "$base/pgbench_oms" 2>&1 | grep '^tps'
+		printf 'rep %s clients=%s go      ' "$rep" "$c"
+		OMS_PG_DSN="$base/postgres?sslmode=disable" /tmp/pgstore-bench.test -test.run '^$' \
+			-test.bench "BenchmarkPGTransition/clients=$c\$" -test.benchtime "${secs}s" | grep '^Benchmark'
 	done
-	printf 'rep %s go:\n' "$rep"
-	OMS_PG_DSN="$base/postgres?sslmode=disable" /tmp/pgstore-bench.test -test.run '^$' \
-		-test.bench BenchmarkPGTransition -test.benchtime "${secs}s" | grep '^Benchmark'
 done
 psql -qX "$base/postgres" -c 'DROP DATABASE IF EXISTS pgbench_oms' >/dev/null
