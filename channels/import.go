@@ -17,7 +17,14 @@ import (
 // changed since the stored cursor, page by page, imports the new ones
 // through the order core, moves existing ones to the shop's status when
 // the lifecycle allows it, and stores the cursor after each page's orders
-// are committed. A failed record goes to the diary and to the failed
+// are committed.
+//
+// A new order is placed (Draft, or Confirmed on an auto-confirm channel),
+// submitted to Processing unless the shop shows it as a draft, then moved
+// to the shop's status when the lifecycle has a move to it (else it stays
+// and the diary says why). Its client comes from the ClientDirectory, its
+// lines from the Catalogue, its payment mode from the shop's PaymentMap,
+// and its delivery fee is the shop's shipping total. A failed record goes to the diary and to the failed
 // records (see RetryFailed) and the run goes on.
 //
 // The returned Run is the diary entry. The error is non-nil when the run

@@ -23,7 +23,8 @@ type Store interface {
 	// PutSyncState adds or replaces it.
 	PutSyncState(ctx context.Context, st OrderState) error
 
-	// PutFailed adds or replaces the failed record with f's (Shop, Job, Key).
+	// PutFailed adds or replaces the failed record with f's (Shop, Job,
+	// Key); a replacement keeps the earlier FirstAt.
 	PutFailed(ctx context.Context, f FailedRecord) error
 	// DeleteFailed removes it; removing a missing record is not an error.
 	DeleteFailed(ctx context.Context, shop string, job Job, key string) error
