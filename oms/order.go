@@ -50,15 +50,33 @@ type Line struct {
 	Returned  int64 `json:"returned"`
 }
 
+// Gross returns quantity × unit price, rounded to the currency.
+func (l Line) Gross(currency string) decimal.Decimal {
+	return RoundMoney(l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity)), currency)
+}
+
 // Net returns quantity × unit price − discount, rounded to the currency.
 func (l Line) Net(currency string) decimal.Decimal {
-	gross := l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity))
-	return RoundMoney(gross, currency).Sub(l.Discount)
+	return net(l.Gross(currency), l.Discount)
 }
 
 // Tax returns the line's tax: Net × TaxRate / 100, rounded once.
 func (l Line) Tax(currency string) decimal.Decimal {
-	return RoundMoney(l.Net(currency).Mul(l.TaxRate).Shift(-2), currency)
+	return tax(l.Net(currency), l.TaxRate, currency)
+}
+
+func net(gross, discount decimal.Decimal) decimal.Decimal {
+	if discount.IsZero() {
+		return gross
+	}
+	return gross.Sub(discount)
+}
+
+func tax(net, rate decimal.Decimal, currency string) decimal.Decimal {
+	if rate.IsZero() {
+		return decimal.Decimal{}
+	}
+	return RoundMoney(net.Mul(rate).Shift(-2), currency)
 }
 
 // Totals reconcile to the cent: Total = Subtotal − Discount + Tax + DeliveryFee,
@@ -74,13 +92,29 @@ type Totals struct {
 // ComputeTotals derives the totals from lines and a delivery fee.
 func ComputeTotals(lines []Line, currency string, deliveryFee decimal.Decimal) Totals {
 	var t Totals
-	for _, l := range lines {
-		t.Subtotal = t.Subtotal.Add(RoundMoney(l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity)), currency))
-		t.Discount = t.Discount.Add(l.Discount)
-		t.Tax = t.Tax.Add(l.Tax(currency))
+	for i, l := range lines {
+		gross := l.Gross(currency)
+		lt := tax(net(gross, l.Discount), l.TaxRate, currency)
+		if i == 0 {
+			t.Subtotal, t.Discount, t.Tax = gross, l.Discount, lt
+			continue
+		}
+		t.Subtotal = t.Subtotal.Add(gross)
+		if !l.Discount.IsZero() {
+			t.Discount = t.Discount.Add(l.Discount)
+		}
+		if !lt.IsZero() {
+			t.Tax = t.Tax.Add(lt)
+		}
 	}
 	t.DeliveryFee = RoundMoney(deliveryFee, currency)
-	t.Total = t.Subtotal.Sub(t.Discount).Add(t.Tax).Add(t.DeliveryFee)
+	t.Total = net(t.Subtotal, t.Discount)
+	if !t.Tax.IsZero() {
+		t.Total = t.Total.Add(t.Tax)
+	}
+	if !t.DeliveryFee.IsZero() {
+		t.Total = t.Total.Add(t.DeliveryFee)
+	}
 	return t
 }
 
@@ -235,10 +269,13 @@ func (n *NewOrder) validate() error {
 		case l.UnitPrice.Exponent() < -8:
 			return &ValidationError{Field: field + ".unit_price", Reason: "more than 8 decimal places"}
 		}
-		if l.Discount.GreaterThan(RoundMoney(l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity)), n.Currency)) {
+		if l.Discount.IsZero() {
+			continue
+		}
+		if l.Discount.GreaterThan(l.Gross(n.Currency)) {
 			return &ValidationError{Field: field + ".discount", Reason: "discount exceeds the line value"}
 		}
-		if !l.Discount.Equal(RoundMoney(l.Discount, n.Currency)) {
+		if l.Discount.Exponent() < -MinorUnits(n.Currency) && !l.Discount.Equal(RoundMoney(l.Discount, n.Currency)) {
 			return &ValidationError{Field: field + ".discount", Reason: "discount has more decimals than " + n.Currency, Kind: ErrCurrencyMismatch}
 		}
 	}
