@@ -34,7 +34,7 @@ type Run struct {
 	// records by outcome.
 	Imported, Updated, Unchanged, Pushed, Skipped, Failed int
 	// Err is the error that ended the run early ("" when it completed),
-	// with its kind.
+	// with its kind; ErrKind is "" when the context ended the run.
 	Err     string
 	ErrKind Kind
 }
@@ -42,10 +42,11 @@ type Run struct {
 // Duration is how long the run took.
 func (r Run) Duration() time.Duration { return r.Finished.Sub(r.Started) }
 
-// Errors counts the run's failed records plus a run-level failure.
+// Errors counts the run's failed records plus a run-level failure (a run
+// stopped by its context, ErrKind "", is not one).
 func (r Run) Errors() int {
 	n := r.Failed
-	if r.Err != "" {
+	if r.ErrKind != "" {
 		n++
 	}
 	return n
@@ -178,7 +179,7 @@ func (e *Engine) Summary(ctx context.Context, now time.Time) ([]ShopSummary, err
 				if r.Job != JobStatus { // status pushes are counted from their records
 					t.Pushed += r.Pushed
 				}
-				if r.Err != "" {
+				if r.ErrKind != "" { // a run stopped by its context is no error
 					t.Errors++
 					t.ByKind[r.ErrKind]++
 				}

@@ -2,6 +2,8 @@ package channels_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -113,4 +115,20 @@ func sumErr(t *testing.T, e *env) string {
 		t.Fatalf("last run = %+v, %v", runs, err)
 	}
 	return runs[0].Err
+}
+
+func TestCancelledRunIsNotAnError(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e := newEnv(t, func(c *channels.Config) {
+		c.Progress = func(p channels.Progress) { cancel() }
+	})
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"), channelstest.NewOrder("2", "processing", "x@example.com", "A"))
+	r, err := e.eng.ImportOrders(ctx, shopID)
+	if !errors.Is(err, context.Canceled) || r.Err == "" || r.ErrKind != "" || r.Errors() != 0 {
+		t.Fatalf("run = %+v, %v", r, err)
+	}
+	sum, _ := e.eng.Summary(e.ctx, time.Now().Add(time.Minute))
+	if sum[0].Day.Errors != 0 || len(sum[0].Day.ByKind) != 0 || sum[0].Day.Runs != 1 {
+		t.Fatalf("summary = %+v", sum[0])
+	}
 }
