@@ -162,6 +162,13 @@ func TestStatusMap(t *testing.T) {
 	if _, ok := p.Mode("stripe"); ok {
 		t.Error("unmapped payment found")
 	}
+	p["wire"] = "bank transfer"
+	if v, ok := p.Method("bank transfer"); !ok || v != "bacs" {
+		t.Errorf("method = %q", v)
+	}
+	if _, ok := p.Method("cash"); ok {
+		t.Error("method of an unmapped mode")
+	}
 }
 
 func TestKindsAndErrors(t *testing.T) {

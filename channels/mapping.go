@@ -109,5 +109,17 @@ func (m PaymentMap) Mode(method string) (string, bool) {
 	return v, ok
 }
 
+// Method returns a shop payment method for a payment mode (the smallest
+// when several map to it), for a connector that writes orders to the shop.
+func (m PaymentMap) Method(mode string) (string, bool) {
+	best, ok := "", false
+	for k, v := range m {
+		if v == mode && (!ok || k < best) {
+			best, ok = k, true
+		}
+	}
+	return best, ok
+}
+
 // Clone returns a copy.
 func (m PaymentMap) Clone() PaymentMap { return maps.Clone(m) }

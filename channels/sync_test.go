@@ -1,6 +1,9 @@
 package channels_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -166,5 +169,58 @@ func TestRapidNoRegressionNoEcho(t *testing.T) {
 				}
 			},
 		})
+	})
+}
+
+// Model: imports that crash at random points (a new engine each time, as
+// after a restart), lost cursors and new shop orders never duplicate an
+// order, and a final clean import has every order.
+func TestRapidCrashResumeIdempotent(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		pageSize := rapid.IntRange(1, 7).Draw(rt, "pageSize")
+		e := newEnv(t, func(c *channels.Config) { c.PageSize = pageSize })
+		added := 0
+		add := func(k int) {
+			for range k {
+				e.shop.Add(channelstest.NewOrder(fmt.Sprint(added), rapid.SampledFrom([]string{"processing", "pending", "on-hold", "cancelled"}).Draw(rt, "status"), "x@example.com", "A"))
+				added++
+			}
+		}
+		add(rapid.IntRange(1, 20).Draw(rt, "initial"))
+		rt.Repeat(map[string]func(*rapid.T){
+			"crashingImport": func(rt *rapid.T) {
+				k := rapid.IntRange(1, 25).Draw(rt, "crashAfter")
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				e.restart(func(c *channels.Config) {
+					c.Progress = func(p channels.Progress) {
+						if p.Done == k {
+							cancel()
+						}
+					}
+				})
+				if _, err := e.eng.ImportOrders(ctx, shopID); err != nil && !errors.Is(err, context.Canceled) {
+					rt.Fatal(err)
+				}
+			},
+			"import": func(rt *rapid.T) {
+				e.restart()
+				e.importOK()
+			},
+			"loseCursor": func(rt *rapid.T) {
+				_ = e.ms.SetSyncCursor(e.ctx, shopID, channels.JobOrders, "")
+			},
+			"newOrders": func(rt *rapid.T) { add(rapid.IntRange(1, 5).Draw(rt, "more")) },
+			"": func(rt *rapid.T) {
+				if got := len(e.orders()); got > added { // orders() fails on a duplicate
+					rt.Fatalf("%d orders from %d shop orders", got, added)
+				}
+			},
+		})
+		e.restart()
+		e.importOK()
+		if got := len(e.orders()); got != added {
+			rt.Fatalf("%d orders after a clean import, want %d", got, added)
+		}
 	})
 }
