@@ -97,3 +97,35 @@ func TestConnectorWithoutParts(t *testing.T) {
 		t.Fatalf("unknown shop: %v", err)
 	}
 }
+
+func TestConnectErrorsAndForget(t *testing.T) {
+	calls := 0
+	var shop *channelstest.Shop
+	e := newEnv(t, func(c *channels.Config) {
+		c.Connect = func(ctx context.Context, s channels.Shop) (channels.Connector, error) {
+			calls++
+			if calls == 1 {
+				return channels.Connector{}, channelstest.ErrUnreachable
+			}
+			return shop.Connector(), nil
+		}
+	})
+	shop = e.shop
+	r, err := e.eng.ImportOrders(e.ctx, shopID)
+	if !errors.Is(err, channels.KindUnreachable) || r.ErrKind != channels.KindUnreachable {
+		t.Fatalf("connect failure: %+v, %v", r, err)
+	}
+	e.importOK() // a failed connect is not cached
+	e.importOK()
+	if calls != 2 {
+		t.Fatalf("connect calls = %d, want 2 (cached after success)", calls)
+	}
+	e.eng.ForgetConnector(shopID)
+	e.importOK()
+	if calls != 3 {
+		t.Fatalf("connect calls = %d after ForgetConnector", calls)
+	}
+	if e.eng.Registry() != e.reg {
+		t.Fatal("Registry")
+	}
+}

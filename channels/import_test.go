@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
 	"github.com/azuvio/omnisales/channels"
@@ -458,5 +459,47 @@ func TestUnreadableOrder(t *testing.T) {
 	}
 	if len(e.orders()) != 3 {
 		t.Fatal("orders")
+	}
+}
+
+// Shop lines become order lines to the cent: discount from subtotal −
+// total, tax rate from the tax amount when the shop gives none, unit price
+// at full precision.
+func TestImportLineMoney(t *testing.T) {
+	e := newEnv(t)
+	d := decimal.RequireFromString
+	x := channelstest.NewOrder("1", "processing", "x@example.com")
+	x.Lines = []channels.ExternalLine{
+		{SKU: "A", Quantity: 3, Subtotal: d("30.00"), Total: d("25.00"), Tax: d("4.75")},
+		{SKU: "B", Quantity: 3, Subtotal: d("10.00"), Total: d("10.00"), TaxRate: d("9")},
+		{SKU: "A", Quantity: 2, UnitPrice: d("12.5")},
+	}
+	x.ShippingFee = d("10.00")
+	bad := channelstest.NewOrder("2", "processing", "x@example.com")
+	bad.Lines = []channels.ExternalLine{{SKU: "A", Quantity: 0, Subtotal: d("1")}}
+	e.shop.Add(x, bad)
+	r := e.importOK()
+	if r.Imported != 1 || r.Failed != 1 {
+		t.Fatalf("run = %+v", r)
+	}
+	o := e.order("1")
+	type line struct{ Unit, Discount, Rate, Net, Tax string }
+	var got []line
+	for _, l := range o.Lines {
+		got = append(got, line{l.UnitPrice.String(), l.Discount.StringFixed(2), l.TaxRate.String(), l.Net("RON").StringFixed(2), l.Tax("RON").StringFixed(2)})
+	}
+	want := []line{
+		{"10", "5.00", "19", "25.00", "4.75"},
+		{"3.33333333", "0.00", "9", "10.00", "0.90"},
+		{"12.5", "0.00", "0", "25.00", "0.00"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("lines (-want +got):\n%s", diff)
+	}
+	if o.Totals.Total.StringFixed(2) != "75.65" { // 60 + 5.65 tax + 10 shipping
+		t.Fatalf("total %s", o.Totals.Total)
+	}
+	if f, _ := e.eng.Failed(e.ctx, shopID); len(f) != 1 || f[0].Kind != channels.KindInvalidOrder {
+		t.Fatalf("failed = %+v", f)
 	}
 }
