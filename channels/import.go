@@ -285,15 +285,7 @@ func (e *Engine) placeNew(ctx context.Context, shop Shop, ch Channel, x External
 	case o.Status != oms.Draft && target == oms.Processing:
 		// The channel confirmed it on placement: past Processing already.
 	default:
-		if o.Status == oms.Draft {
-			// A shop order that is not a draft there was submitted: it
-			// goes through Processing, so that a hold imported from the
-			// shop resumes to Processing rather than to Draft.
-			o, _, note, err = e.moveTo(ctx, o, oms.Processing, x.Status)
-		}
-		if err == nil && note == "" {
-			_, _, note, err = e.moveTo(ctx, o, target, x.Status)
-		}
+		_, _, note, err = e.advance(ctx, o, target, x.Status)
 	}
 	if err != nil {
 		// The order exists; a later run (or RetryFailed) moves it on.
@@ -343,7 +335,7 @@ func (e *Engine) updateExisting(ctx context.Context, shop Shop, x ExternalOrder,
 	if !ok {
 		return failed(rec, KindStatusNotMapped, "shop status %q has no order status: add it to the shop's status map", x.Status)
 	}
-	o, changed, note, err := e.moveTo(ctx, cur, target, x.Status)
+	o, changed, note, err := e.advance(ctx, cur, target, x.Status)
 	if err != nil {
 		return failed(rec, KindInternal, "move to %s: %v", target, err)
 	}
@@ -356,6 +348,23 @@ func (e *Engine) updateExisting(ctx context.Context, shop Shop, x ExternalOrder,
 		rec.Message = fmt.Sprintf("%s → %s (shop %q)", cur.Status, o.Status, x.Status)
 	}
 	return rec, nil
+}
+
+// advance moves o to target like moveTo, but a Draft order bound anywhere
+// but Draft goes through Processing first: a shop order that is not a
+// draft there was submitted, so a hold imported from the shop resumes to
+// Processing rather than to Draft.
+func (e *Engine) advance(ctx context.Context, o oms.Order, target oms.Status, shopStatus string) (oms.Order, bool, string, error) {
+	moved := false
+	if o.Status == oms.Draft && target != oms.Draft && target != oms.Processing {
+		var note string
+		var err error
+		if o, moved, note, err = e.moveTo(ctx, o, oms.Processing, shopStatus); err != nil || note != "" {
+			return o, moved, note, err
+		}
+	}
+	o, changed, note, err := e.moveTo(ctx, o, target, shopStatus)
+	return o, moved || changed, note, err
 }
 
 // moveTo moves o to target when the lifecycle has an event for it that the

@@ -159,3 +159,38 @@ func TestRunOnce(t *testing.T) {
 		t.Fatal("orders")
 	}
 }
+
+// Two engines (two processes) import the same shop at once: the core's
+// external-id uniqueness keeps one order per id.
+func TestTwoEnginesImportAtOnce(t *testing.T) {
+	e := newEnv(t)
+	for i := range 60 {
+		e.shop.Add(channelstest.NewOrder(fmt.Sprint(i), "on-hold", "x@example.com", "A"))
+	}
+	other, err := channels.New(e.svc, e.reg, e.ms, channels.Config{Connect: e.shop.Connect, Catalogue: e.cat, Clients: e.clients,
+		PageSize: 7, NoSubscribe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var imported [2]int
+	for i, eng := range []*channels.Engine{e.eng, other} {
+		wg.Go(func() {
+			r, err := eng.ImportOrders(e.ctx, shopID)
+			if err != nil {
+				t.Error(err)
+			}
+			imported[i] = r.Imported
+		})
+	}
+	wg.Wait()
+	got := e.orders()
+	if len(got) != 60 || imported[0]+imported[1] != 60 {
+		t.Fatalf("%d orders, imported %v", len(got), imported)
+	}
+	for id, o := range got {
+		if o.Status != oms.OnHold || o.HeldFrom != oms.Processing {
+			t.Fatalf("order %s: %s from %s", id, o.Status, o.HeldFrom)
+		}
+	}
+}
