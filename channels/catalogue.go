@@ -102,10 +102,10 @@ func (e *Engine) pushItems(ctx context.Context, r *runner, shop Shop, sink Catal
 				itc.Images = slices.Clone(it.Images)
 				f := FailedRecord{Shop: shop.ID, Job: job, Key: it.SKU, Item: &itc, Kind: rec.Kind, Message: rec.Message,
 					Attempts: attempt, FirstAt: now, LastAt: now}
-				if err := e.store.PutFailed(ctx, f); err != nil {
+				if err := e.store.PutSyncFailure(ctx, f); err != nil {
 					return fmt.Errorf("channels: record failure: %w", err)
 				}
-			} else if err := e.store.DeleteFailed(ctx, shop.ID, job, it.SKU); err != nil {
+			} else if err := e.store.DeleteSyncFailure(ctx, shop.ID, job, it.SKU); err != nil {
 				return fmt.Errorf("channels: clear failure: %w", err)
 			}
 			r.note(rec)

@@ -149,7 +149,7 @@ func (e *Engine) Records(ctx context.Context, f RecordFilter) ([]Record, error) 
 
 // Failed returns the records waiting for RetryFailed ("" for every shop).
 func (e *Engine) Failed(ctx context.Context, shop string) ([]FailedRecord, error) {
-	return e.store.Failed(ctx, shop)
+	return e.store.SyncFailures(ctx, shop)
 }
 
 // Summary is the guide's morning check: for every configured shop, what
@@ -210,7 +210,7 @@ func (e *Engine) Summary(ctx context.Context, now time.Time) ([]ShopSummary, err
 				}
 			}
 		}
-		failed, err := e.store.Failed(ctx, sh.ID)
+		failed, err := e.store.SyncFailures(ctx, sh.ID)
 		if err != nil {
 			return nil, err
 		}

@@ -162,10 +162,10 @@ func (e *Engine) importRecord(ctx context.Context, shop Shop, ch Channel, x Exte
 		xc := cloneExternal(x)
 		f := FailedRecord{Shop: shop.ID, Job: JobOrders, Key: rec.Key, Order: &xc, Kind: rec.Kind, Message: rec.Message,
 			Attempts: attempt, FirstAt: now, LastAt: now}
-		if err := e.store.PutFailed(ctx, f); err != nil {
+		if err := e.store.PutSyncFailure(ctx, f); err != nil {
 			return rec, fmt.Errorf("channels: record failure: %w", err)
 		}
-	} else if err := e.store.DeleteFailed(ctx, shop.ID, JobOrders, rec.Key); err != nil {
+	} else if err := e.store.DeleteSyncFailure(ctx, shop.ID, JobOrders, rec.Key); err != nil {
 		return rec, fmt.Errorf("channels: clear failure: %w", err)
 	}
 	return rec, nil
@@ -180,7 +180,7 @@ func (e *Engine) unreadable(ctx context.Context, r *runner, shop Shop, u Unreada
 	} else {
 		now := e.now()
 		f := FailedRecord{Shop: shop.ID, Job: JobOrders, Key: u.ID, Kind: rec.Kind, Message: rec.Message, Attempts: 1, FirstAt: now, LastAt: now}
-		if err := e.store.PutFailed(ctx, f); err != nil {
+		if err := e.store.PutSyncFailure(ctx, f); err != nil {
 			return fmt.Errorf("channels: record failure: %w", err)
 		}
 	}

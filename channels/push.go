@@ -70,7 +70,7 @@ func (e *Engine) pushStatus(ctx context.Context, shop Shop, o oms.Order, eventID
 	lk.Lock()
 	defer lk.Unlock()
 	if eventID != 0 {
-		done, err := e.store.EventPushed(ctx, eventID)
+		done, err := e.store.SyncEventPushed(ctx, eventID)
 		if err != nil {
 			return Record{}, fmt.Errorf("channels: status push: %w", err)
 		}
@@ -110,17 +110,17 @@ func (e *Engine) pushStatus(ctx context.Context, shop Shop, o oms.Order, eventID
 	if rec.Outcome == OutcomeFailed {
 		f := FailedRecord{Shop: shop.ID, Job: JobStatus, Key: o.ID, Kind: rec.Kind, Message: rec.Message, Attempts: 1,
 			FirstAt: rec.At, LastAt: rec.At}
-		if err := e.store.PutFailed(ctx, f); err != nil {
+		if err := e.store.PutSyncFailure(ctx, f); err != nil {
 			return Record{}, fmt.Errorf("channels: status push: record failure: %w", err)
 		}
-	} else if err := e.store.DeleteFailed(ctx, shop.ID, JobStatus, o.ID); err != nil {
+	} else if err := e.store.DeleteSyncFailure(ctx, shop.ID, JobStatus, o.ID); err != nil {
 		return Record{}, fmt.Errorf("channels: status push: clear failure: %w", err)
 	}
 	if perr != nil {
 		return rec, perr
 	}
 	if eventID != 0 {
-		if err := e.store.MarkEventPushed(ctx, eventID); err != nil {
+		if err := e.store.MarkSyncEventPushed(ctx, eventID); err != nil {
 			return Record{}, fmt.Errorf("channels: status push: %w", err)
 		}
 	}

@@ -20,7 +20,7 @@ func (e *Engine) RetryFailed(ctx context.Context, shopID string) ([]Run, error) 
 	if err != nil {
 		return nil, err
 	}
-	all, err := e.store.Failed(ctx, shopID)
+	all, err := e.store.SyncFailures(ctx, shopID)
 	if err != nil {
 		return nil, fmt.Errorf("channels: read failed records: %w", err)
 	}
@@ -81,7 +81,7 @@ func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, rec
 				})
 				switch {
 				case errors.Is(gerr, ErrNotFound):
-					if err := e.store.DeleteFailed(ctx, shop.ID, j, f.Key); err != nil {
+					if err := e.store.DeleteSyncFailure(ctx, shop.ID, j, f.Key); err != nil {
 						return r.finish(ctx, err)
 					}
 					r.note(Record{Key: f.Key, Outcome: OutcomeSkipped, Message: "the shop no longer has this order"})
@@ -94,7 +94,7 @@ func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, rec
 				case gerr != nil:
 					f.Attempts++
 					f.LastAt, f.Message = e.now(), fmt.Sprintf("re-read: %v", gerr)
-					if err := e.store.PutFailed(ctx, f); err != nil {
+					if err := e.store.PutSyncFailure(ctx, f); err != nil {
 						return r.finish(ctx, err)
 					}
 					r.note(Record{Key: f.Key, Outcome: OutcomeFailed, Kind: f.Kind, Message: f.Message})
@@ -113,7 +113,7 @@ func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, rec
 			}
 			o, err := e.svc.Store().Get(ctx, f.Key)
 			if errors.Is(err, oms.ErrNotFound) {
-				if err := e.store.DeleteFailed(ctx, shop.ID, j, f.Key); err != nil {
+				if err := e.store.DeleteSyncFailure(ctx, shop.ID, j, f.Key); err != nil {
 					return r.finish(ctx, err)
 				}
 				continue

@@ -23,14 +23,14 @@ type Store interface {
 	// PutSyncState adds or replaces it.
 	PutSyncState(ctx context.Context, st OrderState) error
 
-	// PutFailed adds or replaces the failed record with f's (Shop, Job,
+	// PutSyncFailure adds or replaces the failed record with f's (Shop, Job,
 	// Key); a replacement keeps the earlier FirstAt.
-	PutFailed(ctx context.Context, f FailedRecord) error
-	// DeleteFailed removes it; removing a missing record is not an error.
-	DeleteFailed(ctx context.Context, shop string, job Job, key string) error
-	// Failed lists a shop's failed records ("" for every shop) by
+	PutSyncFailure(ctx context.Context, f FailedRecord) error
+	// DeleteSyncFailure removes it; removing a missing record is not an error.
+	DeleteSyncFailure(ctx context.Context, shop string, job Job, key string) error
+	// SyncFailures lists a shop's failed records ("" for every shop) by
 	// (Shop, Job, Key).
-	Failed(ctx context.Context, shop string) ([]FailedRecord, error)
+	SyncFailures(ctx context.Context, shop string) ([]FailedRecord, error)
 
 	// PutSyncRun adds a run when r.ID is 0 (and assigns it), else replaces
 	// the run with that id.
@@ -42,10 +42,10 @@ type Store interface {
 	// SyncRecords lists records matching f, newest first.
 	SyncRecords(ctx context.Context, f RecordFilter) ([]Record, error)
 
-	// EventPushed reports whether the core event with that id was pushed.
-	EventPushed(ctx context.Context, eventID int64) (bool, error)
-	// MarkEventPushed records that it was.
-	MarkEventPushed(ctx context.Context, eventID int64) error
+	// SyncEventPushed reports whether the core event with that id was pushed.
+	SyncEventPushed(ctx context.Context, eventID int64) (bool, error)
+	// MarkSyncEventPushed records that it was.
+	MarkSyncEventPushed(ctx context.Context, eventID int64) error
 }
 
 // OrderState is what the engine remembers of one imported order, so that

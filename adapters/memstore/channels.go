@@ -113,9 +113,9 @@ func cloneSyncFailed(f channels.FailedRecord) channels.FailedRecord {
 	return f
 }
 
-// PutFailed implements channels.Store. A record replacing another keeps
+// PutSyncFailure implements channels.Store. A record replacing another keeps
 // the first failure's time.
-func (s *Store) PutFailed(ctx context.Context, f channels.FailedRecord) error {
+func (s *Store) PutSyncFailure(ctx context.Context, f channels.FailedRecord) error {
 	return s.syncWrite(ctx, func(t *syncTables) {
 		k := syncFailedKey{f.Shop, f.Job, f.Key}
 		if old, ok := t.failed[k]; ok && !old.FirstAt.IsZero() && (f.FirstAt.IsZero() || old.FirstAt.Before(f.FirstAt)) {
@@ -125,13 +125,13 @@ func (s *Store) PutFailed(ctx context.Context, f channels.FailedRecord) error {
 	})
 }
 
-// DeleteFailed implements channels.Store.
-func (s *Store) DeleteFailed(ctx context.Context, shop string, job channels.Job, key string) error {
+// DeleteSyncFailure implements channels.Store.
+func (s *Store) DeleteSyncFailure(ctx context.Context, shop string, job channels.Job, key string) error {
 	return s.syncWrite(ctx, func(t *syncTables) { delete(t.failed, syncFailedKey{shop, job, key}) })
 }
 
-// Failed implements channels.Store.
-func (s *Store) Failed(ctx context.Context, shop string) ([]channels.FailedRecord, error) {
+// SyncFailures implements channels.Store.
+func (s *Store) SyncFailures(ctx context.Context, shop string) ([]channels.FailedRecord, error) {
 	var out []channels.FailedRecord
 	err := s.syncRead(ctx, func(t *syncTables) {
 		for k, f := range t.failed {
@@ -201,14 +201,14 @@ func (s *Store) SyncRecords(ctx context.Context, f channels.RecordFilter) ([]cha
 	return out, err
 }
 
-// EventPushed implements channels.Store.
-func (s *Store) EventPushed(ctx context.Context, eventID int64) (bool, error) {
+// SyncEventPushed implements channels.Store.
+func (s *Store) SyncEventPushed(ctx context.Context, eventID int64) (bool, error) {
 	var ok bool
 	err := s.syncRead(ctx, func(t *syncTables) { _, ok = t.pushed[eventID] })
 	return ok, err
 }
 
-// MarkEventPushed implements channels.Store.
-func (s *Store) MarkEventPushed(ctx context.Context, eventID int64) error {
+// MarkSyncEventPushed implements channels.Store.
+func (s *Store) MarkSyncEventPushed(ctx context.Context, eventID int64) error {
 	return s.syncWrite(ctx, func(t *syncTables) { t.pushed[eventID] = struct{}{} })
 }

@@ -54,33 +54,33 @@ func StoreConformance(t *testing.T, open func(t *testing.T) channels.Store) {
 	// Failed records: replace keeps the first time; copies in and out.
 	t0, t1 := time.Unix(10, 0).UTC(), time.Unix(20, 0).UTC()
 	x := &channels.ExternalOrder{ID: "9", Lines: []channels.ExternalLine{{SKU: "A"}}}
-	if err := s.PutFailed(ctx, channels.FailedRecord{Shop: "ro", Job: channels.JobOrders, Key: "9", Order: x, Kind: channels.KindSKUNotFound, Attempts: 1, FirstAt: t0, LastAt: t0}); err != nil {
+	if err := s.PutSyncFailure(ctx, channels.FailedRecord{Shop: "ro", Job: channels.JobOrders, Key: "9", Order: x, Kind: channels.KindSKUNotFound, Attempts: 1, FirstAt: t0, LastAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	x.Lines[0].SKU = "changed"
-	if err := s.PutFailed(ctx, channels.FailedRecord{Shop: "ro", Job: channels.JobOrders, Key: "9", Order: x, Kind: channels.KindSKUNotFound, Attempts: 2, FirstAt: t1, LastAt: t1}); err != nil {
+	if err := s.PutSyncFailure(ctx, channels.FailedRecord{Shop: "ro", Job: channels.JobOrders, Key: "9", Order: x, Kind: channels.KindSKUNotFound, Attempts: 2, FirstAt: t1, LastAt: t1}); err != nil {
 		t.Fatal(err)
 	}
-	_ = s.PutFailed(ctx, channels.FailedRecord{Shop: "ro", Job: channels.JobStatus, Key: "o1", Kind: channels.KindUnreachable})
-	_ = s.PutFailed(ctx, channels.FailedRecord{Shop: "bg", Job: channels.JobOrders, Key: "1", Kind: channels.KindUnreachable})
-	f, _ := s.Failed(ctx, "ro")
+	_ = s.PutSyncFailure(ctx, channels.FailedRecord{Shop: "ro", Job: channels.JobStatus, Key: "o1", Kind: channels.KindUnreachable})
+	_ = s.PutSyncFailure(ctx, channels.FailedRecord{Shop: "bg", Job: channels.JobOrders, Key: "1", Kind: channels.KindUnreachable})
+	f, _ := s.SyncFailures(ctx, "ro")
 	if len(f) != 2 || f[0].Key != "9" || f[0].Attempts != 2 || !f[0].FirstAt.Equal(t0) || !f[0].LastAt.Equal(t1) || f[1].Job != channels.JobStatus {
 		t.Fatalf("failed = %+v", f)
 	}
 	f[0].Order.Lines[0].SKU = "mutated"
-	if f2, _ := s.Failed(ctx, "ro"); f2[0].Order.Lines[0].SKU != "changed" {
+	if f2, _ := s.SyncFailures(ctx, "ro"); f2[0].Order.Lines[0].SKU != "changed" {
 		t.Fatal("Failed shares the stored order")
 	}
-	if all, _ := s.Failed(ctx, ""); len(all) != 3 || all[0].Shop != "bg" {
+	if all, _ := s.SyncFailures(ctx, ""); len(all) != 3 || all[0].Shop != "bg" {
 		t.Fatalf("all failed = %+v", all)
 	}
-	if err := s.DeleteFailed(ctx, "ro", channels.JobOrders, "9"); err != nil {
+	if err := s.DeleteSyncFailure(ctx, "ro", channels.JobOrders, "9"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteFailed(ctx, "ro", channels.JobOrders, "missing"); err != nil {
+	if err := s.DeleteSyncFailure(ctx, "ro", channels.JobOrders, "missing"); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := s.Failed(ctx, "ro"); len(f) != 1 {
+	if f, _ := s.SyncFailures(ctx, "ro"); len(f) != 1 {
 		t.Fatalf("after delete %+v", f)
 	}
 
@@ -120,11 +120,11 @@ func StoreConformance(t *testing.T, open func(t *testing.T) channels.Store) {
 		t.Fatalf("records newest first = %+v", got)
 	}
 
-	if ok, _ := s.EventPushed(ctx, 5); ok {
+	if ok, _ := s.SyncEventPushed(ctx, 5); ok {
 		t.Fatal("event 5 pushed before marking")
 	}
-	_ = s.MarkEventPushed(ctx, 5)
-	if ok, _ := s.EventPushed(ctx, 5); !ok {
+	_ = s.MarkSyncEventPushed(ctx, 5)
+	if ok, _ := s.SyncEventPushed(ctx, 5); !ok {
 		t.Fatal("event 5 not marked")
 	}
 
@@ -147,7 +147,7 @@ func StoreConformance(t *testing.T, open func(t *testing.T) channels.Store) {
 					_ = s.PutSyncState(ctx, channels.OrderState{Shop: "ro", ExternalID: k})
 					_ = s.AddSyncRecords(ctx, []channels.Record{{Shop: "ro", Key: k}})
 					_ = s.PutSyncRun(ctx, &channels.Run{Shop: "ro"})
-					_ = s.MarkEventPushed(ctx, int64(w*1000+i))
+					_ = s.MarkSyncEventPushed(ctx, int64(w*1000+i))
 					_, _, _ = s.SyncState(ctx, "ro", k)
 					_, _ = s.SyncRecords(ctx, channels.RecordFilter{Limit: 3})
 				}
