@@ -28,9 +28,8 @@ import (
 // walk ran is always seen by the next one.
 //
 // Faults: transport failures, 429, 5xx and cut bodies (after the client's
-// own retries) wrap channels.KindUnreachable; a page with orders that do
-// not decode stops the run with channels.KindRejected naming them, so none
-// is skipped silently.
+// own retries) wrap channels.KindUnreachable; orders of a page that do not
+// decode are reported as channels.UnreadableOrder, so the diary names them.
 type Shop struct {
 	c   *Client
 	cfg ShopConfig
@@ -126,25 +125,29 @@ func (s *Shop) ListOrders(ctx context.Context, cur string, limit int) (channels.
 	}
 	opts := &ListOrdersOptions{Page: c.Page, PerPage: limit, ModifiedAfter: c.Since, OrderBy: OrderByID, Order: Asc}
 	orders, resp, err := s.c.Orders.List(ctx, opts)
-	if err != nil {
-		var pde *PageDecodeError
-		if !errors.As(err, &pde) {
-			return channels.OrderPage{}, transport(err)
-		}
-		// Some orders of an otherwise valid page cannot be read. Skipping
-		// them would lose them silently; the run stops at this page with
-		// an error naming them, and the cursor stays until they are fixed
-		// in the shop.
-		return channels.OrderPage{}, fmt.Errorf("%w: %w", channels.KindRejected, err)
+	var pde *PageDecodeError
+	if err != nil && !errors.As(err, &pde) {
+		return channels.OrderPage{}, transport(err)
 	}
 	page := channels.OrderPage{Orders: make([]channels.ExternalOrder, 0, len(orders))}
+	if pde != nil {
+		// Orders of an otherwise valid page that cannot be read go to the
+		// diary by id (never skipped silently); RetryFailed re-reads them.
+		for _, f := range pde.Failed {
+			u := channels.UnreadableOrder{Err: f}
+			if f.ID != 0 {
+				u.ID = strconv.FormatInt(f.ID, 10)
+			}
+			page.Unreadable = append(page.Unreadable, u)
+		}
+	}
 	for _, o := range orders {
 		page.Orders = append(page.Orders, ToExternal(o))
 	}
 	if resp != nil {
 		page.Total = resp.Total
 	}
-	more := len(orders) == limit
+	more := len(orders)+len(page.Unreadable) == limit
 	if resp != nil && resp.TotalPages > 0 {
 		more = c.Page < resp.TotalPages
 	}
@@ -314,4 +317,16 @@ func fullName(a Address) string { return strings.TrimSpace(a.FirstName + " " + a
 func address(a Address) oms.Address {
 	return oms.Address{Name: fullName(a), Company: a.Company, Line1: a.Address1, Line2: a.Address2, City: a.City,
 		County: a.State, PostalCode: a.Postcode, Country: a.Country, Phone: a.Phone, Email: a.Email}
+}
+
+// ImportSink returns a webhook sink (for NewWebhookHandler) that feeds each
+// delivered order into the engine's import path for shopID, the same path
+// as the pull. A record that fails lands in the sync diary and the
+// delivery is still acknowledged; only storage or configuration failures
+// answer 500, so the site delivers again.
+func ImportSink(e *channels.Engine, shopID string) func(ctx context.Context, o Order, d WebhookDelivery) error {
+	return func(ctx context.Context, o Order, d WebhookDelivery) error {
+		_, err := e.ImportOrder(ctx, shopID, ToExternal(o))
+		return err
+	}
 }

@@ -3,6 +3,8 @@ package woocommerce_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
@@ -278,4 +280,62 @@ func BenchmarkImport(b *testing.B) {
 		}
 		b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "orders/s")
 	})
+}
+
+// An order the site sends in a shape we cannot read lands in the diary by
+// id; the rest of its page imports.
+func TestSyncUnreadableOrderGoesToDiary(t *testing.T) {
+	fake := woocommercetest.NewServer(t, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
+	fake.GenerateOrders(5, woocommercetest.Generator{Seed: 1, Statuses: []string{"processing"}})
+	ids := fake.OrderIDs()
+	if !fake.UpdateOrder(ids[2], func(o *woocommercetest.Order) { o.DateCreatedGMT = "the day before yesterday" }) {
+		t.Fatal("no order to corrupt")
+	}
+	r := newSyncRig(t, fake)
+	run, err := r.engine.ImportOrders(context.Background(), "ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Imported != 4 || run.Failed != 1 {
+		t.Fatalf("run: %+v", run)
+	}
+	failed, _ := r.engine.Failed(context.Background(), "ro")
+	if len(failed) != 1 || failed[0].Key != strconv.FormatInt(ids[2], 10) {
+		t.Fatalf("diary failures: %+v", failed)
+	}
+	t.Logf("diary: %s %s: %s", failed[0].Key, failed[0].Kind, failed[0].Message)
+}
+
+// A signed webhook delivery imports the order through the same path as the
+// pull; a forged one is refused and imports nothing.
+func TestWebhookFeedsImport(t *testing.T) {
+	fake := woocommercetest.NewServer(t, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
+	fake.GenerateOrders(2, woocommercetest.Generator{Seed: 5, Statuses: []string{"processing"}})
+	r := newSyncRig(t, fake)
+	const secret = "whsec-test"
+	var rejected int
+	h := woocommerce.NewWebhookHandler(secret, woocommerce.ImportSink(r.engine, "ro"), woocommerce.WebhookOptions{
+		OnRejected: func(ctx context.Context, d woocommerce.WebhookDelivery, err error) { rejected++ },
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	ids := fake.OrderIDs()
+	if code, err := fake.DeliverWebhook(context.Background(), srv.URL, woocommercetest.Delivery{OrderID: ids[0], Secret: secret, BadSignature: true}); err != nil || code != http.StatusUnauthorized {
+		t.Fatalf("forged delivery: %d %v", code, err)
+	}
+	if code, err := fake.DeliverWebhook(context.Background(), srv.URL, woocommercetest.Delivery{Topic: "order.created", OrderID: ids[1], Secret: secret}); err != nil || code != http.StatusOK {
+		t.Fatalf("signed delivery: %d %v", code, err)
+	}
+	if rejected != 1 || countOrders(t, r.store) != 1 {
+		t.Fatalf("rejected %d, orders %d; want 1 and 1", rejected, countOrders(t, r.store))
+	}
+	o, err := r.store.GetByExternal(context.Background(), oms.ExternalKey{Channel: wooChannel, Store: "ro", ExternalID: strconv.FormatInt(ids[1], 10)})
+	if err != nil || o.Status != oms.Processing {
+		t.Fatalf("webhook order: %v %v", o.Status, err)
+	}
+	// The next pull finds it already there: still one order per id.
+	r.importAll(t)
+	if n := countOrders(t, r.store); n != 2 {
+		t.Fatalf("after the pull: %d orders, want 2", n)
+	}
 }
