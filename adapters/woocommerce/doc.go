@@ -1,6 +1,7 @@
 // Package woocommerce is a client for the WooCommerce REST API v3
-// (/wp-json/wc/v3) and a handler for its webhooks. It knows nothing of the
-// rest of omnisales: it speaks WooCommerce's types.
+// (/wp-json/wc/v3) and a handler for its webhooks. The client speaks
+// WooCommerce's types; [Shop] adapts it to the sync engine of package
+// channels (orders in, statuses and catalogue out).
 //
 // Where to start:
 //
@@ -12,7 +13,11 @@
 //   - [ProductsService.GetBySKU] and [ProductsService.Batch], which splits
 //     catalogue pushes into requests of at most 100 items and reports
 //     per-product failures in [BatchResult].
-//   - [NewWebhookHandler] verifies, deduplicates and decodes order webhooks.
+//   - [NewWebhookHandler] verifies, deduplicates and decodes order webhooks;
+//     [ImportSink] feeds them into the sync engine's import path.
+//   - [NewShop] turns a client into a channels.Connector for
+//     channels.Engine: incremental order pulls, status pushes, catalogue
+//     batches.
 //   - Errors: API answers are [*Error] (errors.As); kinds such as
 //     [ErrNotFound], [ErrUnauthorized], [ErrRateLimited] and [ErrUnreachable]
 //     work with errors.Is.
