@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/azuvio/omnisales/oms"
 )
@@ -26,9 +30,9 @@ type Tx struct {
 	// failed is the first database error: PostgreSQL aborts the
 	// transaction on it, so every later call returns it.
 	failed error
-	// lines remembers the lines each order had when this unit read or wrote
-	// it, so Update rewrites lines only when they changed.
-	lines map[string][]oms.Line
+	// seen remembers each order as this unit last read or wrote it, so
+	// Update writes only the columns (and lines) that changed.
+	seen map[string]oms.Order
 	// spareIDs are outbox ids drawn from the sequence together with an
 	// Insert or Update, so the event that usually follows needs no round
 	// trip of its own.
@@ -125,10 +129,10 @@ func (t *Tx) rollback() {
 }
 
 func (t *Tx) remember(o *oms.Order) {
-	if t.lines == nil {
-		t.lines = map[string][]oms.Line{}
+	if t.seen == nil {
+		t.seen = map[string]oms.Order{}
 	}
-	t.lines[o.ID] = o.Clone().Lines
+	t.seen[o.ID] = o.Clone()
 }
 
 func (t *Tx) getOne(ctx context.Context, q string, args []any) (oms.Order, bool, error) {
@@ -182,18 +186,142 @@ var orderColumns = []string{"id", "number", "channel_type", "channel_id", "store
 var fixedColumns = map[string]bool{"id": true, "channel_type": true, "channel_id": true, "store": true,
 	"external_id": true, "created_at": true}
 
-func orderValues(o *oms.Order) []any {
-	groups := o.Client.Groups
-	if groups == nil {
-		groups = []string{}
+// columnValue returns the parameter for orderColumns[i].
+func columnValue(o *oms.Order, i int) any {
+	switch i {
+	case 0:
+		return o.ID
+	case 1:
+		return o.Number
+	case 2:
+		return string(o.Channel.Type)
+	case 3:
+		return o.Channel.ID
+	case 4:
+		return o.Store
+	case 5:
+		return o.ExternalID
+	case 6:
+		return o.Type
+	case 7:
+		return o.Client.ID
+	case 8:
+		if o.Client.Groups == nil {
+			return []string{}
+		}
+		return o.Client.Groups
+	case 9:
+		return o.Client.Email
+	case 10:
+		return o.Currency
+	case 11:
+		return num(o.Totals.Subtotal)
+	case 12:
+		return num(o.Totals.Discount)
+	case 13:
+		return num(o.Totals.Tax)
+	case 14:
+		return num(o.Totals.DeliveryFee)
+	case 15:
+		return num(o.Totals.Total)
+	case 16:
+		return o.PaymentMethod
+	case 17:
+		return o.Billing
+	case 18:
+		return o.ShippingTo
+	case 19:
+		return o.Seller
+	case 20:
+		return o.Notes
+	case 21:
+		return int16(o.Status)
+	case 22:
+		return int16(o.HeldFrom)
+	case 23:
+		return o.ApprovalRequired
+	case 24:
+		return int16(o.Approval)
+	case 25:
+		return o.ApprovalRule
+	case 26:
+		return o.RejectReason
+	case 27:
+		return o.Shipment.Courier
+	case 28:
+		return o.Shipment.AWB
+	case 29:
+		return o.Shipment.URL
+	case 30:
+		return num(o.Paid)
+	case 31:
+		return num(o.Refunded)
+	case 32:
+		return o.CreatedAt
+	case 33:
+		return o.UpdatedAt
+	case 34:
+		return nullTime(o.DeliveredAt)
 	}
-	return []any{o.ID, o.Number, string(o.Channel.Type), o.Channel.ID, o.Store, o.ExternalID, o.Type,
-		o.Client.ID, groups, o.Client.Email, o.Currency,
-		num(o.Totals.Subtotal), num(o.Totals.Discount), num(o.Totals.Tax), num(o.Totals.DeliveryFee), num(o.Totals.Total),
-		o.PaymentMethod, o.Billing, o.ShippingTo, o.Seller, o.Notes,
-		int16(o.Status), int16(o.HeldFrom), o.ApprovalRequired, int16(o.Approval), o.ApprovalRule, o.RejectReason,
-		o.Shipment.Courier, o.Shipment.AWB, o.Shipment.URL, num(o.Paid), num(o.Refunded),
-		o.CreatedAt, o.UpdatedAt, nullTime(o.DeliveredAt)}
+	panic("pgstore: column index out of range")
+}
+
+func orderValues(o *oms.Order) []any {
+	out := make([]any, len(orderColumns), len(orderColumns)+1)
+	for i := range orderColumns {
+		out[i] = columnValue(o, i)
+	}
+	return out
+}
+
+// sameMoney is equality that also keeps the stored scale, the digits after
+// the point (1.50 vs 1.5; 310 and 31e1 are alike).
+func sameMoney(a, b decimal.Decimal) bool {
+	return a.Equal(b) && max(0, -a.Exponent()) == max(0, -b.Exponent())
+}
+
+// diffColumns returns the bit set of orderColumns that differ between a and
+// b, and whether a fixed column differs.
+func diffColumns(a, b *oms.Order) (changed uint64, fixed bool) {
+	fixed = a.ID != b.ID || a.Channel != b.Channel || a.Store != b.Store || a.ExternalID != b.ExternalID ||
+		!a.CreatedAt.Equal(b.CreatedAt)
+	diffs := [...]bool{
+		1:  a.Number != b.Number,
+		6:  a.Type != b.Type,
+		7:  a.Client.ID != b.Client.ID,
+		8:  !slices.Equal(a.Client.Groups, b.Client.Groups),
+		9:  a.Client.Email != b.Client.Email,
+		10: a.Currency != b.Currency,
+		11: !sameMoney(a.Totals.Subtotal, b.Totals.Subtotal),
+		12: !sameMoney(a.Totals.Discount, b.Totals.Discount),
+		13: !sameMoney(a.Totals.Tax, b.Totals.Tax),
+		14: !sameMoney(a.Totals.DeliveryFee, b.Totals.DeliveryFee),
+		15: !sameMoney(a.Totals.Total, b.Totals.Total),
+		16: a.PaymentMethod != b.PaymentMethod,
+		17: a.Billing != b.Billing,
+		18: a.ShippingTo != b.ShippingTo,
+		19: a.Seller != b.Seller,
+		20: a.Notes != b.Notes,
+		21: a.Status != b.Status,
+		22: a.HeldFrom != b.HeldFrom,
+		23: a.ApprovalRequired != b.ApprovalRequired,
+		24: a.Approval != b.Approval,
+		25: a.ApprovalRule != b.ApprovalRule,
+		26: a.RejectReason != b.RejectReason,
+		27: a.Shipment.Courier != b.Shipment.Courier,
+		28: a.Shipment.AWB != b.Shipment.AWB,
+		29: a.Shipment.URL != b.Shipment.URL,
+		30: !sameMoney(a.Paid, b.Paid),
+		31: !sameMoney(a.Refunded, b.Refunded),
+		33: !a.UpdatedAt.Equal(b.UpdatedAt),
+		34: !a.DeliveredAt.Equal(b.DeliveredAt),
+	}
+	for i, d := range diffs {
+		if d {
+			changed |= 1 << i
+		}
+	}
+	return changed, fixed
 }
 
 const lineColumns = "pos, product_id, sku, name, product_group, quantity, unit_price, discount, tax_rate, shipped, delivered, returned"
@@ -224,8 +352,25 @@ var insertSQL = func() string {
 		unnestLines(n+1) + " AS x)\nSELECT count(*) FROM o"
 }()
 
-// updateSQL is the UPDATE with the version check in its WHERE clause;
-// updateLinesSQL also rewrites the lines, only if that UPDATE matched.
+// withLines wraps an UPDATE … RETURNING id so the order's lines are
+// rewritten in the same statement, only if that UPDATE matched: rows past
+// the new count are deleted, the others upserted. $posParam is the new
+// count, the 12 line arrays follow it.
+func withLines(upd string, posParam int) string {
+	var excluded []string
+	for _, c := range strings.Split(lineColumns, ", ")[1:] {
+		excluded = append(excluded, c+" = excluded."+c)
+	}
+	return "WITH u AS (" + upd + " RETURNING id),\n" +
+		"d AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" + strconv.Itoa(posParam) + "),\n" +
+		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
+		unnestLines(posParam+1) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")\n" +
+		"SELECT count(*) FROM u"
+}
+
+// updateSQL writes every column, for an order this unit has not read: the
+// version check and the fixed columns are in the WHERE clause.
+// updateLinesSQL also rewrites the lines.
 var updateSQL, updateLinesSQL = func() (string, string) {
 	var set, where []string
 	for i, c := range orderColumns {
@@ -239,17 +384,42 @@ var updateSQL, updateLinesSQL = func() (string, string) {
 	n := len(orderColumns)
 	upd := "UPDATE orders SET " + strings.Join(set, ", ") + ", version = version + 1\nWHERE " +
 		strings.Join(where, " AND ") + " AND version = $" + strconv.Itoa(n+1)
-	var excluded []string
-	for _, c := range strings.Split(lineColumns, ", ")[1:] {
-		excluded = append(excluded, c+" = excluded."+c)
-	}
-	withLines := "WITH u AS (" + upd + " RETURNING id),\n" +
-		"d AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" + strconv.Itoa(n+2) + "),\n" +
-		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
-		unnestLines(n+3) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")\n" +
-		"SELECT count(*) FROM u"
-	return upd, withLines
+	return upd, withLines(upd, n+2)
 }()
+
+// partialKey names one shape of partial update.
+type partialKey struct {
+	changed uint64
+	lines   bool
+}
+
+// partialSQL caches the UPDATE text per set of changed columns; pgx then
+// prepares each shape once per connection.
+var partialSQL sync.Map // partialKey → string
+
+// partialUpdateSQL writes only the changed columns: $1 id, $2 version, then
+// the changed columns in orderColumns order, then the lines if asked.
+func partialUpdateSQL(k partialKey) string {
+	if q, ok := partialSQL.Load(k); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("UPDATE orders SET ")
+	p := 2
+	for i, c := range orderColumns {
+		if k.changed&(1<<i) != 0 {
+			p++
+			b.WriteString(c + " = $" + strconv.Itoa(p) + ", ")
+		}
+	}
+	b.WriteString("version = version + 1 WHERE id = $1 AND version = $2")
+	q := b.String()
+	if k.lines {
+		q = withLines(q, p+1)
+	}
+	partialSQL.Store(k, q)
+	return q
+}
 
 // reserveID draws one outbox id in the same round trip as a write. It runs
 // after that write, so for one order ids follow the order's row lock.
@@ -309,26 +479,50 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 }
 
 // Update implements oms.Tx. The version check is part of the UPDATE, so
-// it holds against other processes; lines are rewritten in the same
-// statement only when they differ from what this unit read.
+// it holds against other processes. For an order this unit read, only the
+// columns that changed are sent, and lines are rewritten (in the same
+// statement) only when they changed.
 func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	if err := checkCodes(o); err != nil {
 		return err
 	}
-	args := append(orderValues(o), o.Version)
 	var n int64
-	s := stmt{what: "update order " + o.ID, sql: updateSQL, args: args}
-	old, known := t.lines[o.ID]
-	if !known || !linesEqual(old, o.Lines) {
-		s.sql = updateLinesSQL
-		s.args = append(append(s.args, int32(len(o.Lines))), toArrays(o.Lines).args()...)
-		s.read = func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }
-	} else {
-		s.read = func(br pgx.BatchResults) error {
-			tag, err := br.Exec()
-			n = tag.RowsAffected()
-			return err
+	s := stmt{what: "update order " + o.ID}
+	readCount := func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }
+	readTag := func(br pgx.BatchResults) error {
+		tag, err := br.Exec()
+		n = tag.RowsAffected()
+		return err
+	}
+	snap, known := t.seen[o.ID]
+	changed, fixed := uint64(0), true
+	if known && snap.Version == o.Version {
+		changed, fixed = diffColumns(o, &snap)
+	}
+	var lines bool
+	if fixed {
+		// Not read here, or a fixed column changed: write everything and
+		// let the WHERE clause refuse what must be refused.
+		lines = !known || !linesEqual(snap.Lines, o.Lines)
+		s.sql, s.args = updateSQL, append(orderValues(o), o.Version)
+		if lines {
+			s.sql = updateLinesSQL
 		}
+	} else {
+		lines = !linesEqual(snap.Lines, o.Lines)
+		s.sql = partialUpdateSQL(partialKey{changed: changed, lines: lines})
+		s.args = make([]any, 0, 2+bits.OnesCount64(changed)+13)
+		s.args = append(s.args, o.ID, o.Version)
+		for i := range orderColumns {
+			if changed&(1<<i) != 0 {
+				s.args = append(s.args, columnValue(o, i))
+			}
+		}
+	}
+	s.read = readTag
+	if lines {
+		s.args = append(append(s.args, int32(len(o.Lines))), toArrays(o.Lines).args()...)
+		s.read = readCount
 	}
 	steps := []stmt{s}
 	if t.needID() {
