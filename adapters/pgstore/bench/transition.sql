@@ -3,9 +3,8 @@
 -- Read the order (same SELECT as pgstore), update it with the version
 -- check in the WHERE clause, insert the history row and the outbox row,
 -- in one transaction. Differences from pgstore, all server-side trivia:
--- orders.discount is written back as itself (\gset keeps only the last of
--- two columns named discount), times come from now() rather than the
--- client, and values travel as text rather than binary.
+-- times come from now() rather than the client, event names from CASE,
+-- and values travel as text rather than binary.
 BEGIN;
 SELECT o.id, o.number, o.channel_type, o.channel_id, o.store, o.external_id, o.order_type,
 	o.client_id, o.client_groups, o.client_email, o.currency,
@@ -26,21 +25,14 @@ CROSS JOIN LATERAL (SELECT array_agg(product_id ORDER BY pos) AS product_id, arr
 	FROM order_lines WHERE order_id = o.id) l WHERE o.id = :client_id::text \gset r_
 \if :r_status = 9
 \set to :r_held_from
-\set newheld :r_held_from
 \else
 \set to 9
-\set newheld :r_status
 \endif
-UPDATE orders SET number = :r_number, order_type = :r_order_type, client_id = :r_client_id, client_groups = :r_client_groups,
-	client_email = :r_client_email, currency = :r_currency, subtotal = :r_subtotal, discount = discount, tax = :r_tax,
-	delivery_fee = :r_delivery_fee, total = :r_total, payment_method = :r_payment_method, billing = :r_billing,
-	shipping = :r_shipping, seller = :r_seller, notes = :r_notes, status = :to, held_from = :newheld,
-	approval_required = :r_approval_required, approval = :r_approval, approval_rule = :r_approval_rule,
-	reject_reason = :r_reject_reason, ship_courier = :r_ship_courier, ship_awb = :r_ship_awb, ship_url = :r_ship_url,
-	paid = :r_paid, refunded = :r_refunded, updated_at = now(), delivered_at = NULLIF(:r_delivered_at, '')::timestamptz,
-	version = version + 1
-WHERE id = :r_id AND channel_type = :r_channel_type AND channel_id = :r_channel_id AND store = :r_store
-	AND external_id = :r_external_id AND created_at = :r_created_at AND version = :r_version;
+-- pgstore sends only the columns that changed for an order it read in the
+-- unit: for hold/resume from Draft that is status and updated_at (held_from
+-- stays 0), plus the version bump and check.
+UPDATE orders SET status = :to, updated_at = now(), version = version + 1
+WHERE id = :r_id AND version = :r_version;
 INSERT INTO order_history (order_id, at, actor, from_status, to_status, event, reason)
 VALUES (:r_id, now(), 'bench', :r_status, :to, CASE WHEN :to = 9 THEN 'hold' ELSE 'resume' END, CASE WHEN :to = 9 THEN 'bench' ELSE '' END);
 INSERT INTO outbox (type, order_id, event, from_status, to_status, actor, reason, at, channel_type, channel_id)
