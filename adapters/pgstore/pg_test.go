@@ -400,7 +400,8 @@ func TestContextCancelStopsWork(t *testing.T) {
 // Lines are rewritten only when they change, in the UPDATE's statement.
 func TestUpdateLines(t *testing.T) {
 	t.Parallel()
-	s, _ := storeAndDSN(t)
+	s, dsn := storeAndDSN(t)
+	other := raw(t, dsn)
 	ctx := context.Background()
 	o := storetest.Order(1)
 	o.Lines = append(o.Lines, oms.Line{ProductID: "P2", Quantity: 3, UnitPrice: decimal.RequireFromString("1.25"),
@@ -435,6 +436,32 @@ func TestUpdateLines(t *testing.T) {
 	o.Version = 2
 	o.Lines = append(o.Lines, oms.Line{ProductID: "P9", Quantity: 5, UnitPrice: decimal.RequireFromString("0.01")})
 	if err := s.Do(ctx, func(tx oms.Tx) error { return tx.Update(ctx, &o) }); err != nil {
+		t.Fatal(err)
+	}
+	check(o)
+	// An order read in the unit, changed by someone else (lines dropped,
+	// version bumped), then updated here from the newer version with the
+	// lines of the read: the read tells nothing about the stored lines
+	// any more, so they are written as given.
+	err = s.Do(ctx, func(tx oms.Tx) error {
+		got, err := tx.Get(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := other.Exec(ctx, "UPDATE orders SET version = version + 1 WHERE id = $1", o.ID); err != nil {
+			return err
+		}
+		if _, err := other.Exec(ctx, "DELETE FROM order_lines WHERE order_id = $1 AND pos > 0", o.ID); err != nil {
+			return err
+		}
+		got.Version++ // the caller learnt the new version elsewhere
+		if err := tx.Update(ctx, &got); err != nil {
+			return err
+		}
+		o = got
+		return nil
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	check(o)

@@ -494,9 +494,12 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 		n = tag.RowsAffected()
 		return err
 	}
+	// The snapshot describes the stored row only if it has the version
+	// the caller updates from.
 	snap, known := t.seen[o.ID]
+	known = known && snap.Version == o.Version
 	changed, fixed := uint64(0), true
-	if known && snap.Version == o.Version {
+	if known {
 		changed, fixed = diffColumns(o, &snap)
 	}
 	var lines bool
