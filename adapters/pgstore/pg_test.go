@@ -702,3 +702,42 @@ func TestOpenErrors(t *testing.T) {
 		t.Error("Open succeeded without a server")
 	}
 }
+
+func TestHistoryAndEventsRoundTrip(t *testing.T) {
+	t.Parallel()
+	s, _ := storeAndDSN(t)
+	ctx := context.Background()
+	if _, err := s.History(ctx, "missing"); !errors.Is(err, oms.ErrNotFound) {
+		t.Fatalf("History of a missing order: %v, want ErrNotFound", err)
+	}
+	o := storetest.Order(1)
+	insert(t, s, &o)
+	if h, err := s.History(ctx, o.ID); err != nil || len(h) != 0 {
+		t.Fatalf("History of an order without entries: %v, %v", h, err)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.FixedZone("EET", 7200))
+	want := oms.Event{Type: oms.EventShipmentRecorded, OrderID: o.ID, Event: oms.EvShip, From: oms.Ready, To: oms.Shipping,
+		Actor: "ana", Reason: "AWB1", At: at, Channel: oms.ChannelRef{Type: oms.ChannelShopify, ID: 9}}
+	err := s.Do(ctx, func(tx oms.Tx) error {
+		e := want
+		if err := tx.AppendEvent(ctx, &e); err != nil {
+			return err
+		}
+		want.ID = e.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimEvents(ctx, "w", 10, time.Minute)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("claim: %v, %v", got, err)
+	}
+	want.Attempts = 1
+	if d := cmp.Diff(want, got[0], sameInstant); d != "" {
+		t.Fatalf("event (-want +got):\n%s", d)
+	}
+	if got[0].At.Location() != time.UTC {
+		t.Errorf("event time in %v, want UTC", got[0].At.Location())
+	}
+}
