@@ -30,14 +30,15 @@
 //     served by indexes per filter (see TestExplain for the plans). SQL is
 //     always parameterised.
 //
-// Round trips: BEGIN travels with the first statement, an outbox id is
-// drawn with each Insert or Update, and writes with no result the caller
-// needs (history, events with a drawn id) travel with the next statement or
-// the COMMIT. A status change through oms.Service costs 3 round trips
-// (BEGIN+read, UPDATE+id, history+event+COMMIT) against 6 for the same
-// statements sent one by one; placing or importing an order costs 2
-// whatever its number of lines (BEGIN+insert of order and lines as one
-// statement+id, history+event+COMMIT), plus one per extra event.
+// Round trips: BEGIN travels with the first statement, an Insert or Update
+// draws an outbox id in its RETURNING clause, and writes with no result the
+// caller needs (history, events with a drawn id) travel with the next
+// statement or the COMMIT. An Update of an order read in the unit sends
+// only the columns that changed. A status change through oms.Service costs
+// 3 round trips (BEGIN+read, UPDATE, history+event+COMMIT) against 6 for
+// the same statements sent one by one; placing or importing an order costs
+// 2 whatever its number of lines (BEGIN+insert of order and lines as one
+// statement, history+event+COMMIT), plus one per extra event.
 // TestRoundTrips pins these numbers.
 //
 // The schema lives in migrations/*.sql, embedded in the binary and applied

@@ -100,7 +100,7 @@ func withCtx(ctx context.Context, err error) error {
 //
 // To save round trips, BEGIN is sent with the unit's first statement;
 // writes whose result the caller does not need (AppendHistory, and
-// AppendEvent when an id was reserved with the unit's Insert or Update)
+// AppendEvent when the unit's Insert or Update drew an outbox id)
 // are sent with the next statement or with COMMIT. An error in such a
 // deferred write is returned by the call that sends it and by Do, and
 // nothing is kept. If the connection is lost during COMMIT the outcome is

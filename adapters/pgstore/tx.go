@@ -33,9 +33,9 @@ type Tx struct {
 	// seen remembers each order as this unit last read or wrote it, so
 	// Update writes only the columns (and lines) that changed.
 	seen map[string]oms.Order
-	// spareIDs are outbox ids drawn from the sequence together with an
-	// Insert or Update, so the event that usually follows needs no round
-	// trip of its own.
+	// spareIDs are outbox ids drawn by an Insert or Update (nextval in
+	// its RETURNING clause), so the event that usually follows needs no
+	// round trip of its own.
 	spareIDs []int64
 }
 
@@ -336,42 +336,63 @@ func unnestLines(first int) string {
 	return "unnest(" + strings.Join(parts, ", ") + ")"
 }
 
+// Every write statement returns one row (count, event id): the number of
+// orders written (0 or 1) and, when asked, an outbox id drawn with
+// nextval in the RETURNING clause. The id is drawn only when the row is
+// written, while its lock is held, so for one order ids follow the order
+// of its changes; the event that usually follows then needs no round trip.
+
+// returning gives the RETURNING clause of the write and the final SELECT.
+func returning(id bool) (ret, sel string) {
+	if id {
+		return " RETURNING id, nextval('outbox_id_seq') AS ev", "SELECT count(*), max(ev) FROM u"
+	}
+	return " RETURNING id", "SELECT count(*), NULL::bigint FROM u"
+}
+
 // insertSQL writes the order and all its lines in one statement; ON
 // CONFLICT DO NOTHING turns a taken id or external key into zero rows
 // (not an error), so the unit of work stays usable and a racing duplicate
-// import is a no-op.
-var insertSQL = func() string {
+// import is a no-op. Indexed by whether an event id is drawn.
+var insertSQL = func() (out [2]string) {
 	ph := make([]string, len(orderColumns))
 	for i := range ph {
 		ph[i] = "$" + strconv.Itoa(i+1)
 	}
 	n := len(orderColumns)
-	return "WITH o AS (INSERT INTO orders (" + strings.Join(orderColumns, ", ") + ", version)\n\tVALUES (" +
-		strings.Join(ph, ", ") + ", 1)\n\tON CONFLICT DO NOTHING RETURNING id),\n" +
-		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT o.id, x.* FROM o CROSS JOIN " +
-		unnestLines(n+1) + " AS x)\nSELECT count(*) FROM o"
+	for i, id := range []bool{false, true} {
+		ret, sel := returning(id)
+		out[i] = "WITH u AS (INSERT INTO orders (" + strings.Join(orderColumns, ", ") + ", version)\n\tVALUES (" +
+			strings.Join(ph, ", ") + ", 1)\n\tON CONFLICT DO NOTHING" + ret + "),\n" +
+			"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
+			unnestLines(n+1) + " AS x)\n" + sel
+	}
+	return out
 }()
 
-// withLines wraps an UPDATE … RETURNING id so the order's lines are
-// rewritten in the same statement, only if that UPDATE matched: rows past
-// the new count are deleted, the others upserted. $posParam is the new
-// count, the 12 line arrays follow it.
-func withLines(upd string, posParam int) string {
-	var excluded []string
-	for _, c := range strings.Split(lineColumns, ", ")[1:] {
-		excluded = append(excluded, c+" = excluded."+c)
+// wrapUpdate wraps an UPDATE so it returns (count, event id), and, with
+// lines, rewrites the order's lines in the same statement only if that
+// UPDATE matched: rows past the new count are deleted, the others
+// upserted. $posParam is the new count, the 12 line arrays follow it.
+func wrapUpdate(upd string, lines bool, posParam int, id bool) string {
+	ret, sel := returning(id)
+	q := "WITH u AS (" + upd + ret + ")"
+	if lines {
+		var excluded []string
+		for _, c := range strings.Split(lineColumns, ", ")[1:] {
+			excluded = append(excluded, c+" = excluded."+c)
+		}
+		q += ",\nd AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" + strconv.Itoa(posParam) + "),\n" +
+			"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
+			unnestLines(posParam+1) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")"
 	}
-	return "WITH u AS (" + upd + " RETURNING id),\n" +
-		"d AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" + strconv.Itoa(posParam) + "),\n" +
-		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
-		unnestLines(posParam+1) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")\n" +
-		"SELECT count(*) FROM u"
+	return q + "\n" + sel
 }
 
-// updateSQL writes every column, for an order this unit has not read: the
-// version check and the fixed columns are in the WHERE clause.
-// updateLinesSQL also rewrites the lines.
-var updateSQL, updateLinesSQL = func() (string, string) {
+// fullUpdateSQL writes every column, for an order this unit has not read:
+// the version check and the fixed columns are in the WHERE clause.
+// Indexed by [lines][event id].
+var fullUpdateSQL = func() (out [2][2]string) {
 	var set, where []string
 	for i, c := range orderColumns {
 		p := "$" + strconv.Itoa(i+1)
@@ -384,17 +405,23 @@ var updateSQL, updateLinesSQL = func() (string, string) {
 	n := len(orderColumns)
 	upd := "UPDATE orders SET " + strings.Join(set, ", ") + ", version = version + 1\nWHERE " +
 		strings.Join(where, " AND ") + " AND version = $" + strconv.Itoa(n+1)
-	return upd, withLines(upd, n+2)
+	for l, lines := range []bool{false, true} {
+		for i, id := range []bool{false, true} {
+			out[l][i] = wrapUpdate(upd, lines, n+2, id)
+		}
+	}
+	return out
 }()
 
 // partialKey names one shape of partial update.
 type partialKey struct {
 	changed uint64
 	lines   bool
+	id      bool
 }
 
-// partialSQL caches the UPDATE text per set of changed columns; pgx then
-// prepares each shape once per connection.
+// partialSQL caches the UPDATE text per shape; pgx then prepares each
+// shape once per connection.
 var partialSQL sync.Map // partialKey → string
 
 // partialUpdateSQL writes only the changed columns: $1 id, $2 version, then
@@ -413,28 +440,30 @@ func partialUpdateSQL(k partialKey) string {
 		}
 	}
 	b.WriteString("version = version + 1 WHERE id = $1 AND version = $2")
-	q := b.String()
-	if k.lines {
-		q = withLines(q, p+1)
-	}
+	q := wrapUpdate(b.String(), k.lines, p+1, k.id)
 	partialSQL.Store(k, q)
 	return q
 }
 
-// reserveID draws one outbox id in the same round trip as a write. It runs
-// after that write, so for one order ids follow the order's row lock.
-func (t *Tx) reserveID() stmt {
-	return stmt{what: "reserve event id", sql: "SELECT nextval('outbox_id_seq')", read: func(br pgx.BatchResults) error {
-		var id int64
-		err := br.QueryRow().Scan(&id)
-		if err == nil {
-			t.spareIDs = append(t.spareIDs, id)
-		}
-		return err
-	}}
+// write runs one write statement of the shapes above: it returns how many
+// orders it wrote and keeps the drawn event id, if any.
+func (t *Tx) write(ctx context.Context, what, sql string, args []any) (int64, error) {
+	var (
+		n  int64
+		ev *int64
+	)
+	err := t.roundTrip(ctx, stmt{what: what, sql: sql, args: args,
+		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n, &ev) }})
+	if err != nil {
+		return 0, err
+	}
+	if ev != nil {
+		t.spareIDs = append(t.spareIDs, *ev)
+	}
+	return n, nil
 }
 
-// needID reports whether a write should reserve an outbox id.
+// needID reports whether a write should draw an outbox id.
 func (t *Tx) needID() bool { return len(t.spareIDs) == 0 }
 
 // checkCodes refuses codes the schema would refuse, before they reach the
@@ -460,13 +489,12 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 		return err
 	}
 	args := append(orderValues(o), toArrays(o.Lines).args()...)
-	var n int64
-	steps := []stmt{{what: "insert order " + o.ID, sql: insertSQL, args: args,
-		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }}}
+	q := insertSQL[0]
 	if t.needID() {
-		steps = append(steps, t.reserveID())
+		q = insertSQL[1]
 	}
-	if err := t.roundTrip(ctx, steps...); err != nil {
+	n, err := t.write(ctx, "insert order "+o.ID, q, args)
+	if err != nil {
 		return err
 	}
 	if n == 0 {
@@ -486,14 +514,6 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	if err := checkCodes(o); err != nil {
 		return err
 	}
-	var n int64
-	s := stmt{what: "update order " + o.ID}
-	readCount := func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }
-	readTag := func(br pgx.BatchResults) error {
-		tag, err := br.Exec()
-		n = tag.RowsAffected()
-		return err
-	}
 	// The snapshot describes the stored row only if it has the version
 	// the caller updates from.
 	snap, known := t.seen[o.ID]
@@ -502,36 +522,33 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	if known {
 		changed, fixed = diffColumns(o, &snap)
 	}
-	var lines bool
+	id := t.needID()
+	var (
+		q     string
+		args  []any
+		lines bool
+	)
 	if fixed {
 		// Not read here, or a fixed column changed: write everything and
 		// let the WHERE clause refuse what must be refused.
 		lines = !known || !linesEqual(snap.Lines, o.Lines)
-		s.sql, s.args = updateSQL, append(orderValues(o), o.Version)
-		if lines {
-			s.sql = updateLinesSQL
-		}
+		q, args = fullUpdateSQL[b2i(lines)][b2i(id)], append(orderValues(o), o.Version)
 	} else {
 		lines = !linesEqual(snap.Lines, o.Lines)
-		s.sql = partialUpdateSQL(partialKey{changed: changed, lines: lines})
-		s.args = make([]any, 0, 2+bits.OnesCount64(changed)+13)
-		s.args = append(s.args, o.ID, o.Version)
+		q = partialUpdateSQL(partialKey{changed: changed, lines: lines, id: id})
+		args = make([]any, 0, 2+bits.OnesCount64(changed)+13)
+		args = append(args, o.ID, o.Version)
 		for i := range orderColumns {
 			if changed&(1<<i) != 0 {
-				s.args = append(s.args, columnValue(o, i))
+				args = append(args, columnValue(o, i))
 			}
 		}
 	}
-	s.read = readTag
 	if lines {
-		s.args = append(append(s.args, int32(len(o.Lines))), toArrays(o.Lines).args()...)
-		s.read = readCount
+		args = append(append(args, int32(len(o.Lines))), toArrays(o.Lines).args()...)
 	}
-	steps := []stmt{s}
-	if t.needID() {
-		steps = append(steps, t.reserveID())
-	}
-	if err := t.roundTrip(ctx, steps...); err != nil {
+	n, err := t.write(ctx, "update order "+o.ID, q, args)
+	if err != nil {
 		return err
 	}
 	if n == 1 {
@@ -540,6 +557,13 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 		return nil
 	}
 	return t.whyNotUpdated(ctx, o)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // whyNotUpdated tells a missing order from a stale version from an
@@ -598,9 +622,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 const eventWithIDSQL = `INSERT INTO outbox (type, order_id, event, from_status, to_status, actor, reason, at, channel_type, channel_id, id)
 OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
-// AppendEvent implements oms.Tx. When the unit's Insert or Update reserved
-// an id, the insert is deferred like AppendHistory's; otherwise it is sent
-// at once to learn its id.
+// AppendEvent implements oms.Tx. When the unit's Insert or Update drew an
+// id, the insert is deferred like AppendHistory's; otherwise it is sent at
+// once to learn its id.
 func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
 	if t.done {
 		return errTxDone
