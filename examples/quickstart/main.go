@@ -6,17 +6,24 @@
 // action is refused.
 //
 //	go run ./examples/quickstart
+//
+// With -dsn (or OMS_PG_DSN) it runs on PostgreSQL instead, through
+// adapters/pgstore, after applying the schema migrations:
+//
+//	go run ./examples/quickstart -dsn postgres://user@localhost/omnisales
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/azuvio/omnisales/adapters/memstore"
+	"github.com/azuvio/omnisales/adapters/pgstore"
 	"github.com/azuvio/omnisales/oms"
 )
 
@@ -36,20 +43,38 @@ func (docs) CreateDeliveryNote(ctx context.Context, o oms.Order) error {
 }
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	dsn := flag.String("dsn", os.Getenv("OMS_PG_DSN"), "PostgreSQL connection string; empty runs on the in-memory store")
+	flag.Parse()
+	ctx := context.Background()
+	var store oms.Store = memstore.New()
+	if *dsn != "" {
+		pg, err := pgstore.Open(ctx, *dsn, pgstore.Config{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "quickstart:", err)
+			os.Exit(1)
+		}
+		defer pg.Close()
+		if err := pg.Migrate(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "quickstart: migrate:", err)
+			os.Exit(1)
+		}
+		store = pg
+		fmt.Println("store: PostgreSQL")
+	}
+	if err := run(ctx, store); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
+func run(ctx context.Context, store oms.Store) error {
 	channels := oms.ChannelPolicyFunc(func(ctx context.Context, ch oms.ChannelRef) (oms.ChannelSettings, error) {
 		if ch != portal {
 			return oms.ChannelSettings{}, oms.ErrUnknownChannel
 		}
 		return oms.ChannelSettings{AutoInvoice: true, AutoDeliveryNote: true, DeliveryFee: decimal.NewFromInt(25)}, nil
 	})
-	svc, err := oms.NewService(memstore.New(), oms.Config{
+	svc, err := oms.NewService(store, oms.Config{
 		Channels: channels,
 		ApprovalRules: []oms.ApprovalRule{{
 			Name: "B2B portal orders over 10,000", ChannelType: oms.ChannelPortal, Threshold: decimal.NewFromInt(10000),
