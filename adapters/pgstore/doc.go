@@ -9,7 +9,19 @@
 //	if err := s.Migrate(ctx); err != nil { … } // safe at every start
 //	svc, err := oms.NewService(s, oms.Config{})
 //
-// TestQuickstart runs exactly this against a real database.
+// TestQuickstart runs exactly this against a real database. Open builds
+// a github.com/jackc/pgx/v5/pgxpool pool that Close closes; a program that
+// already has a pgxpool.Pool (or wants TLS, tracers or other pool
+// settings) passes it to New instead and keeps ownership of it:
+//
+//	pool, err := pgxpool.New(ctx, dsn)
+//	…
+//	defer pool.Close()
+//	s := pgstore.New(pool)
+//
+// Connections come from the pool per call or unit of work: pgxpool waits
+// for a free one until the context ends, pings one that sat idle for over
+// a second, and discards one returned broken or inside a transaction.
 //
 // What it guarantees beyond the oms.Store contract:
 //

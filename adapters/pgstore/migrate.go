@@ -62,11 +62,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	conn, err := s.pool.acquire(ctx)
+	conn, err := s.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("pgstore: migrate: %w", err)
 	}
-	defer s.pool.release(conn)
+	defer conn.Release()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("pgstore: migrate: %w", err)

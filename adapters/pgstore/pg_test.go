@@ -684,7 +684,7 @@ func TestIdleConnectionsKilled(t *testing.T) {
 		WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&killed); err != nil || killed == 0 {
 		t.Fatalf("terminated %d backends: %v", killed, err)
 	}
-	time.Sleep(1100 * time.Millisecond) // past pingAfter
+	time.Sleep(1100 * time.Millisecond) // pgxpool pings connections idle over 1 s
 	if _, err := s.Get(ctx, o.ID); err != nil {
 		t.Fatalf("Get after the server closed idle connections: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/azuvio/omnisales/adapters/pgstore"
@@ -35,17 +36,19 @@ func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEn
 func TestRoundTrips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cc, err := pgx.ParseConfig(pgtest.DSN(t))
+	pc, err := pgxpool.ParseConfig(pgtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	trips := &tripCounter{}
-	cc.Tracer = trips
-	s, err := pgstore.OpenConfig(ctx, cc, pgstore.Config{MaxConns: 1})
+	pc.ConnConfig.Tracer = trips
+	pc.MaxConns = 1
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer pool.Close()
+	s := pgstore.New(pool)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

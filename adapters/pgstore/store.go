@@ -5,80 +5,102 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/azuvio/omnisales/oms"
 )
 
-// Config configures a Store. The zero value is usable.
+// Config configures a Store made by Open. The zero value is usable.
 type Config struct {
-	// MaxConns bounds the connections the store opens; units of work and
-	// reads wait for a free one. 0 means max(4, runtime.NumCPU()).
+	// MaxConns bounds the connections of the pool Open builds; units of
+	// work and reads wait for a free one. 0 keeps the DSN's
+	// pool_max_conns if it has one, else pgxpool's default,
+	// max(4, runtime.NumCPU()).
 	MaxConns int
 }
 
 // Store is an oms.Store on PostgreSQL. It is safe for concurrent use, and
-// several Stores (processes) may share one database. Create it with Open,
-// then call Migrate once per deployment (it is safe to call at every start).
+// several Stores (processes) may share one database. Create it with New
+// on a pgxpool.Pool, or with Open from a DSN, then call Migrate once per
+// deployment (it is safe to call at every start).
 //
 // Times are stored as timestamptz, so with microsecond precision (the
 // service already truncates to it), and come back in UTC.
-//
-// The Store keeps its own small pool of pgx connections rather than a
-// pgxpool.Pool: pgxpool needs github.com/jackc/puddle/v2, which this
-// module's go.sum does not list yet.
 type Store struct {
-	pool *pool
+	pool *pgxpool.Pool
+	// owned: the pool was built by Open, so Close closes it.
+	owned bool
 }
 
 var _ oms.Store = (*Store)(nil)
 
-// Open returns a Store on the database named by dsn (a PostgreSQL URL or
-// keyword/value string, as pgx.ParseConfig accepts). It connects once to
-// check the server is reachable. Close releases the connections.
+// New returns a Store on pool. The caller owns the pool: Store.Close
+// leaves it open, and the pool must stay open while the Store is used.
+// The round trips the package doc counts assume pgx's default statement
+// cache (QueryExecModeCacheStatement).
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Open returns a Store on a new pgxpool.Pool for dsn (a PostgreSQL URL or
+// keyword/value string, as pgxpool.ParseConfig accepts, pool_* settings
+// included). It connects once to check the server is reachable. Close
+// closes the pool. For TLS, tracers or other pool settings, build the
+// pool yourself and use New.
 func Open(ctx context.Context, dsn string, cfg Config) (*Store, error) {
-	cc, err := pgx.ParseConfig(dsn)
+	pc, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
-	return OpenConfig(ctx, cc, cfg)
-}
-
-// OpenConfig is Open with a parsed connection configuration (for callers
-// that set TLS, tracers or runtime parameters). cc must not be modified
-// afterwards.
-func OpenConfig(ctx context.Context, cc *pgx.ConnConfig, cfg Config) (*Store, error) {
-	n := cfg.MaxConns
-	if n <= 0 {
-		n = max(4, runtime.NumCPU())
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = int32(min(cfg.MaxConns, math.MaxInt32))
 	}
-	s := &Store{pool: newPool(cc, n)}
-	c, err := s.pool.acquire(ctx)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: open: %w", err)
 	}
-	s.pool.release(c)
-	return s, nil
+	// NewWithConfig connects lazily: check the server now, so a wrong
+	// DSN fails here rather than at the first call.
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgstore: open: %w", err)
+	}
+	return &Store{pool: pool, owned: true}, nil
 }
 
-// Close closes the store's connections. Calls that are running finish;
-// later calls fail.
-func (s *Store) Close() { s.pool.close() }
+// Close closes the pool if Open built it, waiting for connections in use
+// to be returned; later calls fail. A Store from New leaves its pool to
+// the caller, and Close does nothing.
+func (s *Store) Close() {
+	if s.owned {
+		s.pool.Close()
+	}
+}
+
+// acquire takes a pooled connection, waiting for a free one until ctx
+// ends. pgxpool pings a connection that sat idle for over a second, and
+// drops one released broken, busy or still inside a transaction.
+func (s *Store) acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c, err := s.pool.Acquire(ctx)
+	return c, withCtx(ctx, err)
+}
 
 // withConn runs fn on a pooled connection outside any unit of work.
 func (s *Store) withConn(ctx context.Context, fn func(c *pgx.Conn) error) error {
-	c, err := s.pool.acquire(ctx)
+	c, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer s.pool.release(c)
-	return withCtx(ctx, fn(c))
+	defer c.Release()
+	return withCtx(ctx, fn(c.Conn()))
 }
 
 // withCtx makes an error caused by ctx ending match ctx.Err() with
@@ -109,12 +131,12 @@ func (s *Store) Do(ctx context.Context, fn func(tx oms.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c, err := s.pool.acquire(ctx)
+	c, err := s.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("pgstore: begin: %w", err)
 	}
-	defer s.pool.release(c)
-	t := &Tx{c: c}
+	defer c.Release()
+	t := &Tx{c: c.Conn()}
 	defer func() {
 		if r := recover(); r != nil {
 			t.rollback()

@@ -114,7 +114,8 @@ func (t *Tx) commit(ctx context.Context) error {
 }
 
 // rollback ends the transaction whatever happened; a connection that
-// cannot roll back is closed, and the pool discards it.
+// cannot roll back is closed; either way pgxpool discards a connection
+// released closed or still inside a transaction.
 func (t *Tx) rollback() {
 	t.done = true
 	t.pending = nil
