@@ -52,6 +52,11 @@ type Config struct {
 	// Progress, when set, is called after every record of a run (from the
 	// goroutine running it).
 	Progress func(Progress)
+	// OnFailure, when set, is called for every failed record and for every
+	// run that a failure ended early (the guide's "WooCommerce sync error →
+	// notify the Channel Administrator"), from the goroutine running it.
+	// The error is a *SyncError.
+	OnFailure func(ctx context.Context, err error)
 	// Logger receives structured records of runs and failures; nil
 	// discards them.
 	Logger *slog.Logger
@@ -262,6 +267,9 @@ func (r *runner) count(rec Record) {
 		r.e.log.LogAttrs(context.Background(), slog.LevelWarn, "sync record failed", slog.String("shop", rec.Shop),
 			slog.String("job", string(rec.Job)), slog.String("key", rec.Key), slog.String("kind", string(rec.Kind)),
 			slog.String("error", rec.Message))
+		if f := r.e.cfg.OnFailure; f != nil {
+			f(context.Background(), rec.Err())
+		}
 	}
 	if rec.Key != "" {
 		r.run.Done++
@@ -303,8 +311,12 @@ func (r *runner) finish(ctx context.Context, runErr error) (Run, error) {
 		}
 		r.run.Err, r.run.ErrKind = runErr.Error(), kind
 		if kind != "" {
-			r.recs = append(r.recs, Record{RunID: r.run.ID, Shop: r.run.Shop, Job: r.run.Job, Outcome: OutcomeFailed,
-				Kind: kind, Message: runErr.Error(), At: r.e.now()})
+			rec := Record{RunID: r.run.ID, Shop: r.run.Shop, Job: r.run.Job, Outcome: OutcomeFailed,
+				Kind: kind, Message: runErr.Error(), At: r.e.now()}
+			r.recs = append(r.recs, rec)
+			if f := r.e.cfg.OnFailure; f != nil {
+				f(wctx, rec.Err())
+			}
 		}
 	}
 	ferr := r.flush(wctx)

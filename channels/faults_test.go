@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/azuvio/omnisales/adapters/memstore"
 	"github.com/azuvio/omnisales/channels"
 	"github.com/azuvio/omnisales/channels/channelstest"
 	"github.com/azuvio/omnisales/oms"
@@ -137,4 +138,38 @@ func TestImportUnderFaults(t *testing.T) {
 		t.Fatalf("the scenario did not exercise the faults: %d outages, %d crashes, %d pushes", outages, crashes, wantPushes)
 	}
 	t.Logf("%d runs: %d ended by an outage, %d by a crash; %d pushes", len(runs), outages, crashes, wantPushes)
+}
+
+// OnFailure hears of every failed record, with its kind, as the diary
+// records it.
+func TestOnFailureHook(t *testing.T) {
+	ctx := context.Background()
+	reg := channels.NewRegistry()
+	reg.SetChannel(channels.Channel{ID: 3, Type: oms.ChannelWooCommerce, Name: "Web shop"})
+	reg.SetShop(channels.Shop{ID: "ro", ChannelID: 3, Payments: channels.PaymentMap{"cod": "cash"}})
+	store := memstore.New()
+	svc, _ := oms.NewService(store, oms.Config{Channels: reg})
+	shop := channelstest.NewShop()
+	shop.Add(channelstest.NewOrder("1", "processing", "a@example.com", "A"), channelstest.NewOrder("2", "processing", "b@example.com", "NOPE"))
+	var got []*channels.SyncError
+	eng, err := channels.New(svc, reg, store, channels.Config{
+		Connect: shop.Connect, Catalogue: channelstest.NewCatalogue(channels.Product{SKU: "A"}), Clients: channelstest.NewClients(),
+		OnFailure: func(ctx context.Context, err error) {
+			var se *channels.SyncError
+			if !errors.As(err, &se) {
+				t.Errorf("OnFailure got %T, want *SyncError", err)
+				return
+			}
+			got = append(got, se)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.ImportOrders(ctx, "ro"); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Key != "2" || got[0].Kind != channels.KindSKUNotFound || !errors.Is(got[0], channels.KindSKUNotFound) {
+		t.Fatalf("OnFailure calls: %+v", got)
+	}
 }
