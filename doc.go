@@ -15,5 +15,11 @@
 //   - [github.com/azuvio/omnisales/adapters/woocommerce]: the WooCommerce REST client,
 //     with a fake server in woocommercetest.
 //
-// The runnable tour is examples/quickstart: go run ./examples/quickstart.
+// Runnable programs, each also run by the tests:
+//
+//   - examples/quickstart: the guide's B2B flow (go run ./examples/quickstart;
+//     -dsn runs it on PostgreSQL);
+//   - examples/workflow: the guide's seven workflow-automation triggers;
+//   - examples/returns: a partial return with restock and refund;
+//   - examples/woocommerce-sync: an import from a fake WooCommerce site.
 package omnisales
