@@ -337,18 +337,23 @@ func unnestLines(first int) string {
 	return "unnest(" + strings.Join(parts, ", ") + ")"
 }
 
-// Every write statement returns one row (count, event id): the number of
-// orders written (0 or 1) and, when asked, an outbox id drawn with
-// nextval in the RETURNING clause. The id is drawn only when the row is
-// written, while its lock is held, so for one order ids follow the order
-// of its changes; the event that usually follows then needs no round trip.
+// Every write statement returns one row per order written (0 or 1) and,
+// when asked, an outbox id drawn with nextval in the RETURNING clause as
+// that row's only column. The id is drawn only when the row is written,
+// while its lock is held, so for one order ids follow the order of its
+// changes; the event that usually follows then needs no round trip. A
+// write with no lines is a plain UPDATE (no WITH, no aggregate: the
+// server's cheapest form for the common status change); the others wrap
+// it in a WITH whose final SELECT returns u's rows. Data-modifying WITH
+// parts run to completion whether or not the SELECT reads them.
 
-// returning gives the RETURNING clause of the write and the final SELECT.
+// returning gives the RETURNING clause of a wrapped write and the final
+// SELECT.
 func returning(id bool) (ret, sel string) {
 	if id {
-		return " RETURNING id, nextval('outbox_id_seq') AS ev", "SELECT count(*), max(ev) FROM u"
+		return " RETURNING id, nextval('outbox_id_seq') AS ev", "SELECT ev FROM u"
 	}
-	return " RETURNING id", "SELECT count(*), NULL::bigint FROM u"
+	return " RETURNING id", "SELECT id FROM u"
 }
 
 // insertSQL writes the order and all its lines in one statement; ON
@@ -371,23 +376,26 @@ var insertSQL = func() (out [2]string) {
 	return out
 }()
 
-// wrapUpdate wraps an UPDATE so it returns (count, event id), and, with
-// lines, rewrites the order's lines in the same statement only if that
-// UPDATE matched: rows past the new count are deleted, the others
-// upserted. $posParam is the new count, the 12 line arrays follow it.
+// wrapUpdate makes an UPDATE return what write reads and, with lines,
+// rewrites the order's lines in the same statement only if that UPDATE
+// matched: rows past the new count are deleted, the others upserted.
+// $posParam is the new count, the 12 line arrays follow it.
 func wrapUpdate(upd string, lines bool, posParam int, id bool) string {
-	ret, sel := returning(id)
-	q := "WITH u AS (" + upd + ret + ")"
-	if lines {
-		var excluded []string
-		for _, c := range strings.Split(lineColumns, ", ")[1:] {
-			excluded = append(excluded, c+" = excluded."+c)
+	if !lines {
+		if id {
+			return upd + " RETURNING nextval('outbox_id_seq')"
 		}
-		q += ",\nd AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" + strconv.Itoa(posParam) + "),\n" +
-			"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
-			unnestLines(posParam+1) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")"
+		return upd
 	}
-	return q + "\n" + sel
+	ret, sel := returning(id)
+	var excluded []string
+	for _, c := range strings.Split(lineColumns, ", ")[1:] {
+		excluded = append(excluded, c+" = excluded."+c)
+	}
+	return "WITH u AS (" + upd + ret + "),\nd AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" +
+		strconv.Itoa(posParam) + "),\n" +
+		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
+		unnestLines(posParam+1) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")\n" + sel
 }
 
 // fullUpdateSQL writes every column, for an order this unit has not read:
@@ -447,21 +455,29 @@ func partialUpdateSQL(k partialKey) string {
 }
 
 // write runs one write statement of the shapes above: it returns how many
-// orders it wrote and keeps the drawn event id, if any.
-func (t *Tx) write(ctx context.Context, what, sql string, args []any) (int64, error) {
-	var (
-		n  int64
-		ev *int64
-	)
-	err := t.roundTrip(ctx, stmt{what: what, sql: sql, args: args,
-		read: func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n, &ev) }})
-	if err != nil {
-		return 0, err
-	}
-	if ev != nil {
-		t.spareIDs = append(t.spareIDs, *ev)
-	}
-	return n, nil
+// orders it wrote and, when id is set, keeps the event id it drew.
+func (t *Tx) write(ctx context.Context, what, sql string, args []any, id bool) (int64, error) {
+	var n int64
+	err := t.roundTrip(ctx, stmt{what: what, sql: sql, args: args, read: func(br pgx.BatchResults) error {
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if id {
+				var ev int64
+				if err := rows.Scan(&ev); err != nil {
+					return err
+				}
+				t.spareIDs = append(t.spareIDs, ev)
+			}
+		}
+		rows.Close()
+		n = rows.CommandTag().RowsAffected()
+		return rows.Err()
+	}})
+	return n, err
 }
 
 // needID reports whether a write should draw an outbox id.
@@ -490,11 +506,8 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 		return err
 	}
 	args := append(orderValues(o), toArrays(o.Lines).args()...)
-	q := insertSQL[0]
-	if t.needID() {
-		q = insertSQL[1]
-	}
-	n, err := t.write(ctx, "insert order "+o.ID, q, args)
+	id := t.needID()
+	n, err := t.write(ctx, "insert order "+o.ID, insertSQL[b2i(id)], args, id)
 	if err != nil {
 		return err
 	}
@@ -548,7 +561,7 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	if lines {
 		args = append(append(args, int32(len(o.Lines))), toArrays(o.Lines).args()...)
 	}
-	n, err := t.write(ctx, "update order "+o.ID, q, args)
+	n, err := t.write(ctx, "update order "+o.ID, q, args, id)
 	if err != nil {
 		return err
 	}
