@@ -66,52 +66,134 @@ CROSS JOIN LATERAL (SELECT array_agg(product_id ORDER BY pos) AS product_id, arr
 // orderSelect reads orders by a WHERE clause appended to it.
 const orderSelect = orderColumnsSQL + "orders o" + linesLateral
 
-// scanOrder reads one row of orderSelect.
-func scanOrder(row pgx.Row) (oms.Order, error) {
-	var (
-		o                                   oms.Order
-		chType                              string
-		status, heldFrom, approval          int16
-		subtotal, discount, tax, fee, total pgtype.Numeric
-		paid, refunded                      pgtype.Numeric
-		deliveredAt                         *time.Time
-		pid, sku, name, group               []string
-		qty, shipped, delivered, returned   []int64
-		unitPrice, lineDiscount, taxRate    []pgtype.Numeric
-	)
-	err := row.Scan(&o.ID, &o.Number, &chType, &o.Channel.ID, &o.Store, &o.ExternalID, &o.Type,
+// orderRow holds the scan targets of one orderSelect row; one allocation
+// instead of one per column.
+type orderRow struct {
+	o                                   oms.Order
+	chType                              string
+	status, heldFrom, approval          int16
+	subtotal, discount, tax, fee, total pgtype.Numeric
+	paid, refunded                      pgtype.Numeric
+	deliveredAt                         *time.Time
+	pid, sku, name, group               []string
+	qty, shipped, delivered, returned   []int64
+	unitPrice, lineDiscount, taxRate    []pgtype.Numeric
+}
+
+func (r *orderRow) targets() []any {
+	o := &r.o
+	return []any{&o.ID, &o.Number, &r.chType, &o.Channel.ID, &o.Store, &o.ExternalID, &o.Type,
 		&o.Client.ID, &o.Client.Groups, &o.Client.Email, &o.Currency,
-		&subtotal, &discount, &tax, &fee, &total,
+		&r.subtotal, &r.discount, &r.tax, &r.fee, &r.total,
 		&o.PaymentMethod, &o.Billing, &o.ShippingTo, &o.Seller, &o.Notes,
-		&status, &heldFrom, &o.ApprovalRequired, &approval, &o.ApprovalRule, &o.RejectReason,
-		&o.Shipment.Courier, &o.Shipment.AWB, &o.Shipment.URL, &paid, &refunded,
-		&o.CreatedAt, &o.UpdatedAt, &deliveredAt, &o.Version,
-		&pid, &sku, &name, &group, &qty, &unitPrice, &lineDiscount, &taxRate, &shipped, &delivered, &returned)
-	if err != nil {
-		return oms.Order{}, err
+		&r.status, &r.heldFrom, &o.ApprovalRequired, &r.approval, &o.ApprovalRule, &o.RejectReason,
+		&o.Shipment.Courier, &o.Shipment.AWB, &o.Shipment.URL, &r.paid, &r.refunded,
+		&o.CreatedAt, &o.UpdatedAt, &r.deliveredAt, &o.Version,
+		&r.pid, &r.sku, &r.name, &r.group, &r.qty, &r.unitPrice, &r.lineDiscount, &r.taxRate,
+		&r.shipped, &r.delivered, &r.returned}
+}
+
+// orderPlans are the scan plans of orderSelect's columns on one
+// connection, kept in its CustomData: pgx plans every column of every
+// Rows anew (47 plans per read), while the columns and targets of
+// orderSelect never change. Plans depend on the connection's type map,
+// hence one set per connection; a connection is used by one goroutine at
+// a time, so the set needs no lock.
+type orderPlans struct {
+	oids    []uint32
+	formats []int16
+	plans   []pgtype.ScanPlan
+}
+
+const orderPlansKey = "pgstore.orderPlans"
+
+func (p *orderPlans) fits(fds []pgconn.FieldDescription) bool {
+	if len(fds) != len(p.oids) {
+		return false
 	}
-	o.Channel.Type = oms.ChannelType(chType)
-	o.Status, o.HeldFrom, o.Approval = oms.Status(status), oms.Status(heldFrom), oms.Approval(approval)
+	for i, fd := range fds {
+		if fd.DataTypeOID != p.oids[i] || fd.Format != p.formats[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// plansFor returns the connection's plans for rows, planning them for
+// dst the first time (or when the columns differ from the cached ones).
+func plansFor(rows pgx.Rows, dst []any) []pgtype.ScanPlan {
+	fds := rows.FieldDescriptions()
+	c := rows.Conn()
+	cd := c.PgConn().CustomData()
+	if p, ok := cd[orderPlansKey].(*orderPlans); ok && p.fits(fds) {
+		return p.plans
+	}
+	p := &orderPlans{oids: make([]uint32, len(fds)), formats: make([]int16, len(fds)), plans: make([]pgtype.ScanPlan, len(fds))}
+	m := c.TypeMap()
+	for i, fd := range fds {
+		p.oids[i], p.formats[i] = fd.DataTypeOID, fd.Format
+		if i < len(dst) {
+			p.plans[i] = m.PlanScan(fd.DataTypeOID, fd.Format, dst[i])
+		}
+	}
+	cd[orderPlansKey] = p
+	return p.plans
+}
+
+// scanOne reads the only row of an orderSelect query, if there is one.
+func scanOne(rows pgx.Rows, err error) (o oms.Order, found bool, _ error) {
+	if err != nil {
+		return oms.Order{}, false, err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if o, err = scanOrder(rows); err != nil {
+			return oms.Order{}, false, err
+		}
+		found = true
+	}
+	rows.Close()
+	return o, found, rows.Err()
+}
+
+// scanOrder reads the current row of an orderSelect query.
+func scanOrder(rows pgx.Rows) (oms.Order, error) {
+	r := &orderRow{}
+	dst := r.targets()
+	raw := rows.RawValues()
+	if len(raw) != len(dst) {
+		return oms.Order{}, fmt.Errorf("pgstore: order row has %d columns, want %d", len(raw), len(dst))
+	}
+	plans := plansFor(rows, dst)
+	for i, v := range raw {
+		if err := plans[i].Scan(v, dst[i]); err != nil {
+			return oms.Order{}, pgx.ScanArgError{ColumnIndex: i, FieldName: rows.FieldDescriptions()[i].Name, Err: err}
+		}
+	}
+	o := &r.o
+	o.Channel.Type = oms.ChannelType(r.chType)
+	o.Status, o.HeldFrom, o.Approval = oms.Status(r.status), oms.Status(r.heldFrom), oms.Approval(r.approval)
 	o.CreatedAt, o.UpdatedAt = o.CreatedAt.UTC(), o.UpdatedAt.UTC()
-	if deliveredAt != nil {
-		o.DeliveredAt = deliveredAt.UTC()
+	if r.deliveredAt != nil {
+		o.DeliveredAt = r.deliveredAt.UTC()
 	}
 	if len(o.Client.Groups) == 0 {
 		o.Client.Groups = nil
 	}
-	amounts := []struct {
+	amounts := [...]struct {
 		dst *decimal.Decimal
-		src pgtype.Numeric
-	}{{&o.Totals.Subtotal, subtotal}, {&o.Totals.Discount, discount}, {&o.Totals.Tax, tax},
-		{&o.Totals.DeliveryFee, fee}, {&o.Totals.Total, total}, {&o.Paid, paid}, {&o.Refunded, refunded}}
+		src *pgtype.Numeric
+	}{{&o.Totals.Subtotal, &r.subtotal}, {&o.Totals.Discount, &r.discount}, {&o.Totals.Tax, &r.tax},
+		{&o.Totals.DeliveryFee, &r.fee}, {&o.Totals.Total, &r.total}, {&o.Paid, &r.paid}, {&o.Refunded, &r.refunded}}
+	var err error
 	for _, a := range amounts {
-		if *a.dst, err = dec(a.src); err != nil {
+		if *a.dst, err = dec(*a.src); err != nil {
 			return oms.Order{}, fmt.Errorf("pgstore: order %s: %w", o.ID, err)
 		}
 	}
-	n := len(pid)
-	if len(sku) != n || len(name) != n || len(group) != n || len(qty) != n || len(unitPrice) != n ||
-		len(lineDiscount) != n || len(taxRate) != n || len(shipped) != n || len(delivered) != n || len(returned) != n {
+	n := len(r.pid)
+	if len(r.sku) != n || len(r.name) != n || len(r.group) != n || len(r.qty) != n || len(r.unitPrice) != n ||
+		len(r.lineDiscount) != n || len(r.taxRate) != n || len(r.shipped) != n || len(r.delivered) != n || len(r.returned) != n {
 		return oms.Order{}, fmt.Errorf("pgstore: order %s: line arrays of different lengths", o.ID)
 	}
 	if n > 0 {
@@ -119,18 +201,18 @@ func scanOrder(row pgx.Row) (oms.Order, error) {
 	}
 	for i := range o.Lines {
 		l := &o.Lines[i]
-		l.ProductID, l.SKU, l.Name, l.ProductGroup = pid[i], sku[i], name[i], group[i]
-		l.Quantity, l.Shipped, l.Delivered, l.Returned = qty[i], shipped[i], delivered[i], returned[i]
-		if l.UnitPrice, err = dec(unitPrice[i]); err == nil {
-			if l.Discount, err = dec(lineDiscount[i]); err == nil {
-				l.TaxRate, err = dec(taxRate[i])
+		l.ProductID, l.SKU, l.Name, l.ProductGroup = r.pid[i], r.sku[i], r.name[i], r.group[i]
+		l.Quantity, l.Shipped, l.Delivered, l.Returned = r.qty[i], r.shipped[i], r.delivered[i], r.returned[i]
+		if l.UnitPrice, err = dec(r.unitPrice[i]); err == nil {
+			if l.Discount, err = dec(r.lineDiscount[i]); err == nil {
+				l.TaxRate, err = dec(r.taxRate[i])
 			}
 		}
 		if err != nil {
 			return oms.Order{}, fmt.Errorf("pgstore: order %s line %d: %w", o.ID, i, err)
 		}
 	}
-	return o, nil
+	return *o, nil
 }
 
 // lineArrays are an order's lines column by column, for unnest.

@@ -160,17 +160,20 @@ func notFound(id string) error { return fmt.Errorf("pgstore: order %s: %w", id, 
 
 // Get implements oms.Store.
 func (s *Store) Get(ctx context.Context, id string) (oms.Order, error) {
-	var o oms.Order
+	var (
+		o     oms.Order
+		found bool
+	)
 	err := s.withConn(ctx, func(c *pgx.Conn) error {
 		var err error
-		o, err = scanOrder(c.QueryRow(ctx, orderSelect+" WHERE o.id = $1", id))
+		o, found, err = scanOne(c.Query(ctx, orderSelect+" WHERE o.id = $1", id))
 		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return oms.Order{}, notFound(id)
-	}
 	if err != nil {
 		return oms.Order{}, fmt.Errorf("pgstore: get order %s: %w", id, err)
+	}
+	if !found {
+		return oms.Order{}, notFound(id)
 	}
 	return o, nil
 }
@@ -183,17 +186,20 @@ func externalNotFound(k oms.ExternalKey) error {
 
 // GetByExternal implements oms.Store.
 func (s *Store) GetByExternal(ctx context.Context, k oms.ExternalKey) (oms.Order, error) {
-	var o oms.Order
+	var (
+		o     oms.Order
+		found bool
+	)
 	err := s.withConn(ctx, func(c *pgx.Conn) error {
 		var err error
-		o, err = scanOrder(c.QueryRow(ctx, orderSelect+byExternal, string(k.Channel.Type), k.Channel.ID, k.Store, k.ExternalID))
+		o, found, err = scanOne(c.Query(ctx, orderSelect+byExternal, string(k.Channel.Type), k.Channel.ID, k.Store, k.ExternalID))
 		return err
 	})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return oms.Order{}, externalNotFound(k)
-	}
 	if err != nil {
 		return oms.Order{}, fmt.Errorf("pgstore: get external order: %w", err)
+	}
+	if !found {
+		return oms.Order{}, externalNotFound(k)
 	}
 	return o, nil
 }

@@ -141,11 +141,7 @@ func (t *Tx) getOne(ctx context.Context, q string, args []any) (oms.Order, bool,
 	found := false
 	err := t.roundTrip(ctx, stmt{what: "read order", sql: q, args: args, read: func(br pgx.BatchResults) error {
 		var err error
-		o, err = scanOrder(br.QueryRow())
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		found = err == nil
+		o, found, err = scanOne(br.Query())
 		return err
 	}})
 	if err != nil || !found {
