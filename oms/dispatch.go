@@ -2,7 +2,6 @@ package oms
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -23,6 +22,10 @@ type DispatcherConfig struct {
 	Batch int
 	// Clock returns the current time; nil means time.Now.
 	Clock func() time.Time
+	// OnError, when set, hears of every failed pass of Run (a handler
+	// failure is a *DispatchError; anything else is the store's). nil:
+	// failures are only retried.
+	OnError func(error)
 }
 
 // Dispatcher delivers outbox events to subscribers after commit. Several
@@ -142,12 +145,10 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := d.Drain(ctx); err != nil && ctx.Err() == nil {
-			var de *DispatchError
-			if !errors.As(err, &de) {
-				// A store failure: try again next tick.
-				_ = err
-			}
+		// A failed handler's event returns after its lease; a store
+		// failure is retried on the next tick.
+		if _, err := d.Drain(ctx); err != nil && ctx.Err() == nil && d.cfg.OnError != nil {
+			d.cfg.OnError(err)
 		}
 		select {
 		case <-ctx.Done():

@@ -445,3 +445,42 @@ func TestListPaginationAndQueries(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+func TestDispatcherRunRetriesAndReports(t *testing.T) {
+	store := memstore.New()
+	svc, _ := oms.NewService(store, oms.Config{})
+	var mu sync.Mutex
+	var seen, reported int
+	d := oms.NewDispatcher(store, oms.DispatcherConfig{Worker: "w", Lease: 10 * time.Millisecond,
+		OnError: func(err error) { mu.Lock(); reported++; mu.Unlock() }})
+	d.Subscribe(oms.EventPlaced, func(ctx context.Context, e oms.Event) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seen++
+		if seen == 1 {
+			return errors.New("first delivery fails")
+		}
+		return nil
+	})
+	svc.Place(ctx, operator, cart(oms.ChannelRef{Type: oms.ChannelManual, ID: 4}, "1", 1))
+	runCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	done := make(chan error)
+	go func() { done <- d.Run(runCtx, 5*time.Millisecond) }()
+	for {
+		mu.Lock()
+		ok := seen >= 2
+		mu.Unlock()
+		if ok || runCtx.Err() != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if seen != 2 || reported < 1 {
+		t.Fatalf("handler saw the event %d times (want 2), %d failures reported (want ≥ 1)", seen, reported)
+	}
+}
