@@ -42,6 +42,13 @@
 //     served by indexes per filter (see TestExplain for the plans). SQL is
 //     always parameterised.
 //
+// A Store is also a channels.Store (cursors, sync state, failed records,
+// the diary, pushed events; migration 0003), so one Store serves both
+// oms.Service and channels.New. channels.Engine serialises a shop's job
+// only within its process: to run a job in one process at a time, wrap
+// Engine.RunJob in Store.WithSyncLease (a (shop, job) lease on the
+// database clock that a dead worker loses after its ttl).
+//
 // Round trips: BEGIN travels with the first statement, an Insert or Update
 // draws an outbox id in its RETURNING clause, and writes with no result the
 // caller needs (history, events with a drawn id) travel with the next

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,7 +240,7 @@ func TestMoneyIsNumericAndExact(t *testing.T) {
 	ctx := context.Background()
 	c := raw(t, dsn)
 	rows, err := c.Query(ctx, `SELECT table_name || '.' || column_name, data_type FROM information_schema.columns
-		WHERE table_schema = 'public' AND column_name IN ('subtotal', 'discount', 'tax', 'delivery_fee', 'total',
+		WHERE table_schema = 'public' AND table_name IN ('orders', 'order_lines') AND column_name IN ('subtotal', 'discount', 'tax', 'delivery_fee', 'total',
 		'paid', 'refunded', 'unit_price', 'tax_rate')`)
 	if err != nil {
 		t.Fatal(err)
@@ -505,12 +506,17 @@ func TestMigrateConcurrentAndIdempotent(t *testing.T) {
 	if err := stores[0].Migrate(ctx); err != nil {
 		t.Fatalf("second Migrate: %v", err)
 	}
-	c := raw(t, dsn)
-	if n := count(t, c, "SELECT count(*) FROM schema_migrations"); n != 1 {
-		t.Fatalf("schema_migrations has %d rows, want 1 per migration", n)
+	// The embedded files are migrations/NNNN_name.sql, numbered 1, 2, …
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migration files: %v %v", files, err)
 	}
-	if v, err := stores[1].SchemaVersion(ctx); err != nil || v != 1 {
-		t.Fatalf("SchemaVersion = %d, %v; want 1", v, err)
+	c := raw(t, dsn)
+	if n := count(t, c, "SELECT count(*) FROM schema_migrations"); n != len(files) {
+		t.Fatalf("schema_migrations has %d rows, want 1 per migration (%d)", n, len(files))
+	}
+	if v, err := stores[1].SchemaVersion(ctx); err != nil || v != len(files) {
+		t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(files))
 	}
 }
 
