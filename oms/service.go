@@ -139,14 +139,18 @@ func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, er
 	if err != nil {
 		return Order{}, err
 	}
+	call := placeCalls.Get().(*placeCall)
+	defer func() { *call = placeCall{run: call.run}; placeCalls.Put(call) }()
 	now := s.now()
-	o := Order{
+	call.s, call.ctx, call.actor, call.now = s, ctx, actor, now
+	o := &call.o
+	*o = Order{
 		ID: s.cfg.NewID(), Number: n.Number, Channel: n.Channel, Store: n.Store, ExternalID: n.ExternalID,
 		Type: n.Type, Client: n.Client, Lines: n.Lines, Currency: n.Currency, PaymentMethod: n.PaymentMethod,
 		Billing: n.Billing, ShippingTo: n.ShippingTo, Seller: n.Seller, Notes: n.Notes,
 		Status: Draft, CreatedAt: now, UpdatedAt: now,
 	}
-	o = o.Clone()
+	*o = o.Clone()
 	for i := range o.Lines {
 		o.Lines[i].Shipped, o.Lines[i].Delivered, o.Lines[i].Returned = 0, 0, 0
 	}
@@ -161,34 +165,57 @@ func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, er
 		fee = *n.DeliveryFee
 	}
 	o.Totals = ComputeTotals(o.Lines, o.Currency, fee)
-	events := []EventType{EventPlaced}
-	if rule, ok := matchApproval(s.cfg.ApprovalRules, &o); ok {
+	if rule, ok := matchApproval(s.cfg.ApprovalRules, o); ok {
 		o.ApprovalRequired, o.Approval, o.ApprovalRule = true, ApprovalPending, rule.Name
-		events = append(events, EventApprovalRequested)
 	}
-	err = s.store.Do(ctx, func(tx Tx) error {
-		if err := tx.Insert(ctx, &o); err != nil {
-			return err
-		}
-		if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: now, Actor: actor.ID, From: Draft, To: Draft, Event: EvPlace}); err != nil {
-			return err
-		}
-		for _, t := range events {
-			if err := tx.AppendEvent(ctx, &Event{Type: t, OrderID: o.ID, Event: EvPlace, From: Draft, To: Draft,
-				Actor: actor.ID, Reason: o.ApprovalRule, At: now, Channel: o.Channel}); err != nil {
-				return err
-			}
-		}
-		if set.AutoConfirm && !o.ApprovalRequired {
-			return s.applyTx(ctx, tx, System("auto-confirm"), &o, Change{Event: EvConfirm, Reason: "channel auto-confirm"})
-		}
-		return nil
-	})
-	if err != nil {
+	call.autoConfirm = set.AutoConfirm && !o.ApprovalRequired
+	if err := s.store.Do(ctx, call.run); err != nil {
 		return Order{}, fmt.Errorf("oms: place order: %w", err)
 	}
-	return o, nil
+	return *o, nil
 }
+
+// placeCall is Place's unit of work, pooled like applyCall.
+type placeCall struct {
+	s           *Service
+	ctx         context.Context
+	actor       Actor
+	now         time.Time
+	o           Order
+	autoConfirm bool
+	run         func(Tx) error
+}
+
+func (p *placeCall) unit(tx Tx) error {
+	ctx, o := p.ctx, &p.o
+	if err := tx.Insert(ctx, o); err != nil {
+		return err
+	}
+	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: p.now, Actor: p.actor.ID, From: Draft, To: Draft, Event: EvPlace}); err != nil {
+		return err
+	}
+	e := Event{Type: EventPlaced, OrderID: o.ID, Event: EvPlace, From: Draft, To: Draft,
+		Actor: p.actor.ID, Reason: o.ApprovalRule, At: p.now, Channel: o.Channel}
+	if err := tx.AppendEvent(ctx, &e); err != nil {
+		return err
+	}
+	if o.ApprovalRequired {
+		e.ID, e.Type = 0, EventApprovalRequested
+		if err := tx.AppendEvent(ctx, &e); err != nil {
+			return err
+		}
+	}
+	if p.autoConfirm {
+		return p.s.applyTx(ctx, tx, System("auto-confirm"), o, Change{Event: EvConfirm, Reason: "channel auto-confirm"})
+	}
+	return nil
+}
+
+var placeCalls = sync.Pool{New: func() any {
+	p := new(placeCall)
+	p.run = p.unit
+	return p
+}}
 
 // Change is one change to an order: an optional lifecycle event and an
 // optional edit of facts, applied together.
@@ -211,24 +238,44 @@ type Change struct {
 // Apply runs one change in its own unit of work and returns the order as
 // committed. A refused change (guard, permission, conflict) writes nothing.
 func (s *Service) Apply(ctx context.Context, actor Actor, id string, c Change) (Order, error) {
-	// A pooled scratch order: the closure below makes its order escape,
-	// and an order is most of a transition's allocation.
-	o := scratch.Get().(*Order)
-	defer func() { *o = Order{}; scratch.Put(o) }()
-	err := s.store.Do(ctx, func(tx Tx) error {
-		var err error
-		if *o, err = tx.Get(ctx, id); err != nil {
-			return err
-		}
-		return s.applyTx(ctx, tx, actor, o, c)
-	})
+	// A pooled call: it holds the order the unit reads and a unit function
+	// bound once, so a transition allocates neither (an order is most of
+	// what a transition would otherwise allocate).
+	call := applyCalls.Get().(*applyCall)
+	call.s, call.ctx, call.actor, call.id, call.c = s, ctx, actor, id, c
+	err := s.store.Do(ctx, call.run)
+	o := call.o
+	*call = applyCall{run: call.run}
+	applyCalls.Put(call)
 	if err != nil {
 		return Order{}, err
 	}
-	return *o, nil
+	return o, nil
 }
 
-var scratch = sync.Pool{New: func() any { return new(Order) }}
+type applyCall struct {
+	s     *Service
+	ctx   context.Context
+	actor Actor
+	id    string
+	c     Change
+	o     Order
+	run   func(Tx) error
+}
+
+func (a *applyCall) unit(tx Tx) error {
+	var err error
+	if a.o, err = tx.Get(a.ctx, a.id); err != nil {
+		return err
+	}
+	return a.s.applyTx(a.ctx, tx, a.actor, &a.o, a.c)
+}
+
+var applyCalls = sync.Pool{New: func() any {
+	a := new(applyCall)
+	a.run = a.unit
+	return a
+}}
 
 // ApplyTx runs a change inside the caller's unit of work, so a package
 // above oms (returns, channels) can write its own records atomically with
@@ -317,15 +364,26 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: now, Actor: actor.ID, From: from, To: to, Event: c.Event, Reason: c.Reason}); err != nil {
 		return err
 	}
-	emit := c.Emit
+	// Status changed first, then the change's own types; a change of facts
+	// alone is "updated".
+	first := EventType("")
 	if to != from {
-		emit = append([]EventType{EventStatusChanged}, emit...)
-	} else if len(emit) == 0 {
-		emit = []EventType{EventUpdated}
+		first = EventStatusChanged
+	} else if len(c.Emit) == 0 {
+		first = EventUpdated
 	}
-	for _, t := range emit {
-		if err := tx.AppendEvent(ctx, &Event{Type: t, OrderID: o.ID, Event: c.Event, From: from, To: to,
-			Actor: actor.ID, Reason: c.Reason, At: now, Channel: o.Channel}); err != nil {
+	e := Event{OrderID: o.ID, Event: c.Event, From: from, To: to, Actor: actor.ID, Reason: c.Reason, At: now, Channel: o.Channel}
+	for i := -1; i < len(c.Emit); i++ {
+		if i < 0 {
+			if first == "" {
+				continue
+			}
+			e.Type = first
+		} else {
+			e.Type = c.Emit[i]
+		}
+		e.ID = 0
+		if err := tx.AppendEvent(ctx, &e); err != nil {
 			return err
 		}
 	}
@@ -380,7 +438,7 @@ func (s *Service) MarkReady(ctx context.Context, actor Actor, id string) (Order,
 // Ship records the shipment reference and moves the order to Shipping. An
 // empty AWB is refused (guard "awb") unless one was recorded before.
 func (s *Service) Ship(ctx context.Context, actor Actor, id string, sh Shipment) (Order, error) {
-	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, Emit: []EventType{EventShipmentRecorded},
+	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, Emit: shipEmit,
 		Edit: func(o *Order) error {
 			if sh.AWB != "" {
 				o.Shipment = sh
@@ -388,6 +446,9 @@ func (s *Service) Ship(ctx context.Context, actor Actor, id string, sh Shipment)
 			return nil
 		}})
 }
+
+// shipEmit is shared by every Ship: applyTx only reads Change.Emit.
+var shipEmit = []EventType{EventShipmentRecorded}
 
 // Deliver moves a Shipping order to Delivered and records the delivered
 // quantities.

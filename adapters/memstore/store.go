@@ -15,11 +15,10 @@ import (
 type Store struct {
 	mu     sync.RWMutex
 	clock  func() time.Time
-	orders map[string]*oms.Order
+	orders map[string]*record
 	byExt  map[oms.ExternalKey]string
 	// index holds the orders in list order (CreatedAt, ID).
-	index   []indexKey
-	history map[string][]oms.HistoryEntry
+	index []indexKey
 	// outbox holds event id i at outbox[(i-1)/chunk][(i-1)%chunk]. Fixed
 	// chunks never move, and chunks whose rows are all acknowledged are
 	// released (set to nil) so a long-running process does not keep them.
@@ -30,6 +29,15 @@ type Store struct {
 	// exts holds the tables of other packages' stores (returns, channels),
 	// each in its own file of this package; see table.
 	exts map[string]any
+}
+
+// record is a stored order with its history. The first entries live in
+// the record itself, so a typical order's history costs no allocation and
+// no second map.
+type record struct {
+	o     oms.Order
+	hist  []oms.HistoryEntry
+	first [4]oms.HistoryEntry
 }
 
 type indexKey struct {
@@ -60,11 +68,10 @@ var _ oms.Store = (*Store)(nil)
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		clock:   time.Now,
-		orders:  map[string]*oms.Order{},
-		byExt:   map[oms.ExternalKey]string{},
-		history: map[string][]oms.HistoryEntry{},
-		exts:    map[string]any{},
+		clock:  time.Now,
+		orders: map[string]*record{},
+		byExt:  map[oms.ExternalKey]string{},
+		exts:   map[string]any{},
 	}
 }
 
@@ -118,11 +125,10 @@ const (
 )
 
 type undoOp struct {
-	kind  undoKind
-	order *oms.Order // undoInsert: the inserted order; undoUpdate: the stored order
-	id    string
-	n     int // undoHistory: previous length; undoUpdate: index in prevs
-	fn    int // undoFunc: index in undo
+	kind undoKind
+	rec  *record // undoInsert: the inserted record; undoUpdate, undoHistory: the changed one
+	n    int     // undoHistory: previous length; undoUpdate: index in prevs
+	fn   int     // undoFunc: index in undo
 }
 
 var txPool = sync.Pool{New: func() any { return new(Tx) }}
@@ -180,7 +186,7 @@ func (t *Tx) rollback() {
 		op := t.ops[i]
 		switch op.kind {
 		case undoInsert:
-			o := op.order
+			o := &op.rec.o
 			delete(s.orders, o.ID)
 			if o.ExternalID != "" {
 				delete(s.byExt, o.Key())
@@ -189,13 +195,10 @@ func (t *Tx) rollback() {
 			j := sort.Search(len(s.index), func(i int) bool { return !less(s.index[i], k) })
 			s.index = slices.Delete(s.index, j, j+1)
 		case undoUpdate:
-			*op.order = t.prevs[op.n]
+			op.rec.o = t.prevs[op.n]
 		case undoHistory:
-			if op.n == 0 {
-				delete(s.history, op.id)
-			} else {
-				s.history[op.id] = s.history[op.id][:op.n]
-			}
+			clear(op.rec.hist[op.n:])
+			op.rec.hist = op.rec.hist[:op.n]
 		case undoEvent:
 			*s.row(s.nextEv) = outboxRow{}
 			s.nextEv--
@@ -218,11 +221,11 @@ func (t *Tx) GetByExternal(ctx context.Context, k oms.ExternalKey) (oms.Order, e
 }
 
 func (s *Store) get(id string) (oms.Order, error) {
-	o, ok := s.orders[id]
+	r, ok := s.orders[id]
 	if !ok {
 		return oms.Order{}, notFound(id)
 	}
-	return o.Clone(), nil
+	return r.o.Clone(), nil
 }
 
 func (s *Store) getByExternal(k oms.ExternalKey) (oms.Order, error) {
@@ -249,8 +252,9 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 		}
 	}
 	o.Version = 1
-	c := o.Clone()
-	s.orders[o.ID] = &c
+	r := &record{o: o.Clone()}
+	r.hist = r.first[:0]
+	s.orders[o.ID] = r
 	if o.ExternalID != "" {
 		s.byExt[key] = o.ID
 	}
@@ -260,7 +264,7 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 		pos = sort.Search(len(s.index), func(i int) bool { return less(k, s.index[i]) })
 	}
 	s.index = slices.Insert(s.index, pos, k)
-	t.ops = append(t.ops, undoOp{kind: undoInsert, order: &c})
+	t.ops = append(t.ops, undoOp{kind: undoInsert, rec: r})
 	return nil
 }
 
@@ -274,10 +278,11 @@ func less(a, b indexKey) bool {
 // Update implements oms.Tx.
 func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	s := t.s
-	cur, ok := s.orders[o.ID]
+	r, ok := s.orders[o.ID]
 	if !ok {
 		return notFound(o.ID)
 	}
+	cur := &r.o
 	if cur.Version != o.Version {
 		return fmt.Errorf("memstore: order %s at version %d, update from %d: %w", o.ID, cur.Version, o.Version, oms.ErrConflict)
 	}
@@ -285,21 +290,35 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 		return &oms.ValidationError{Field: "external key", Reason: "channel, store, external id and creation time are fixed"}
 	}
 	// Edited in place under the write lock: readers only ever got copies.
-	// The undo log keeps the previous value (its Lines slice is not
-	// shared with the new value, which gets its own copy).
+	// The undo log keeps the previous value. Stored slices are never
+	// written in place, so unchanged lines and groups (most status
+	// changes) keep the stored copy instead of a new one.
 	t.prevs = append(t.prevs, *cur)
-	t.ops = append(t.ops, undoOp{kind: undoUpdate, order: cur, n: len(t.prevs) - 1})
+	t.ops = append(t.ops, undoOp{kind: undoUpdate, rec: r, n: len(t.prevs) - 1})
 	o.Version++
-	*cur = o.Clone()
+	lines, groups := cur.Lines, cur.Client.Groups
+	*cur = *o
+	if slices.Equal(lines, o.Lines) {
+		cur.Lines = lines
+	} else {
+		cur.Lines = slices.Clone(o.Lines)
+	}
+	if slices.Equal(groups, o.Client.Groups) {
+		cur.Client.Groups = groups
+	} else {
+		cur.Client.Groups = slices.Clone(o.Client.Groups)
+	}
 	return nil
 }
 
 // AppendHistory implements oms.Tx.
 func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
-	s := t.s
-	h := s.history[e.OrderID]
-	s.history[e.OrderID] = append(h, e)
-	t.ops = append(t.ops, undoOp{kind: undoHistory, id: e.OrderID, n: len(h)})
+	r, ok := t.s.orders[e.OrderID]
+	if !ok {
+		return notFound(e.OrderID)
+	}
+	t.ops = append(t.ops, undoOp{kind: undoHistory, rec: r, n: len(r.hist)})
+	r.hist = append(r.hist, e)
 	return nil
 }
 
@@ -355,7 +374,7 @@ func (s *Store) List(ctx context.Context, f oms.Filter, p oms.Page) (oms.OrderPa
 	}
 	var page oms.OrderPage
 	for i := start; i < len(s.index); i++ {
-		o := s.orders[s.index[i].id]
+		o := &s.orders[s.index[i].id].o
 		if !f.Match(o) {
 			continue
 		}
@@ -376,10 +395,14 @@ func (s *Store) History(ctx context.Context, orderID string) ([]oms.HistoryEntry
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if _, ok := s.orders[orderID]; !ok {
+	r, ok := s.orders[orderID]
+	if !ok {
 		return nil, notFound(orderID)
 	}
-	return slices.Clone(s.history[orderID]), nil
+	if len(r.hist) == 0 {
+		return nil, nil
+	}
+	return slices.Clone(r.hist), nil
 }
 
 // ClaimEvents implements oms.Store.
