@@ -36,6 +36,64 @@ func Run(t *testing.T, newStore func(t *testing.T) oms.Store) {
 	t.Run("OutboxLeaseExpiry", func(t *testing.T) { testLease(t, newStore(t)) })
 	t.Run("ConcurrentConfirm", func(t *testing.T) { testConcurrentConfirm(t, newStore(t)) })
 	t.Run("CanceledContext", func(t *testing.T) { testCanceled(t, newStore(t)) })
+	t.Run("HistoryNeedsOrder", func(t *testing.T) { testHistoryNeedsOrder(t, newStore(t)) })
+}
+
+// testHistoryNeedsOrder: history belongs to a stored order. An entry for
+// an unknown order is ErrNotFound (from AppendHistory or from Do, for a
+// store that defers writes), and the unit leaves nothing behind; entries of
+// a unit that fails are undone with it.
+func testHistoryNeedsOrder(t *testing.T, s oms.Store) {
+	ctx := context.Background()
+	n := Order(1)
+	err := do(t, s, func(tx oms.Tx) error {
+		if err := tx.Insert(ctx, &n); err != nil {
+			return err
+		}
+		return tx.AppendHistory(ctx, oms.HistoryEntry{OrderID: "no-such-order", At: base, Event: oms.EvPlace})
+	})
+	if !errors.Is(err, oms.ErrNotFound) {
+		t.Fatalf("history of an unknown order: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Get(ctx, n.ID); !errors.Is(err, oms.ErrNotFound) {
+		t.Fatalf("order inserted in the failed unit: Get err = %v, want ErrNotFound", err)
+	}
+	n = Order(1)
+	if err := do(t, s, func(tx oms.Tx) error {
+		if err := tx.Insert(ctx, &n); err != nil {
+			return err
+		}
+		return tx.AppendHistory(ctx, oms.HistoryEntry{OrderID: n.ID, At: base, Actor: "a", Event: oms.EvPlace})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	for i := range 6 { // past the entries a store may keep inline
+		err := do(t, s, func(tx oms.Tx) error {
+			if err := tx.AppendHistory(ctx, oms.HistoryEntry{OrderID: n.ID, At: base.Add(time.Duration(i+1) * time.Second), Actor: "a", From: oms.Draft, To: oms.Draft}); err != nil {
+				return err
+			}
+			if i%2 == 1 {
+				return boom
+			}
+			return nil
+		})
+		if (i%2 == 1) != errors.Is(err, boom) {
+			t.Fatalf("unit %d: err = %v", i, err)
+		}
+	}
+	h, err := s.History(ctx, n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h) != 4 {
+		t.Fatalf("history has %d entries, want 4 (1 + 3 committed units)", len(h))
+	}
+	for i, e := range h[1:] {
+		if want := base.Add(time.Duration(2*i+1) * time.Second); !e.At.Equal(want) {
+			t.Fatalf("entry %d at %v, want %v (a failed unit's entry survived)", i+1, e.At, want)
+		}
+	}
 }
 
 var base = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
