@@ -79,45 +79,6 @@ func tax(net, rate decimal.Decimal, currency string) decimal.Decimal {
 	return RoundMoney(net.Mul(rate).Shift(-2), currency)
 }
 
-// Totals reconcile to the cent: Total = Subtotal − Discount + Tax + DeliveryFee,
-// where Subtotal, Discount and Tax are sums of rounded per-line amounts.
-type Totals struct {
-	Subtotal    decimal.Decimal `json:"subtotal"`
-	Discount    decimal.Decimal `json:"discount"`
-	Tax         decimal.Decimal `json:"tax"`
-	DeliveryFee decimal.Decimal `json:"delivery_fee"`
-	Total       decimal.Decimal `json:"total"`
-}
-
-// ComputeTotals derives the totals from lines and a delivery fee.
-func ComputeTotals(lines []Line, currency string, deliveryFee decimal.Decimal) Totals {
-	var t Totals
-	for i, l := range lines {
-		gross := l.Gross(currency)
-		lt := tax(net(gross, l.Discount), l.TaxRate, currency)
-		if i == 0 {
-			t.Subtotal, t.Discount, t.Tax = gross, l.Discount, lt
-			continue
-		}
-		t.Subtotal = t.Subtotal.Add(gross)
-		if !l.Discount.IsZero() {
-			t.Discount = t.Discount.Add(l.Discount)
-		}
-		if !lt.IsZero() {
-			t.Tax = t.Tax.Add(lt)
-		}
-	}
-	t.DeliveryFee = RoundMoney(deliveryFee, currency)
-	t.Total = net(t.Subtotal, t.Discount)
-	if !t.Tax.IsZero() {
-		t.Total = t.Total.Add(t.Tax)
-	}
-	if !t.DeliveryFee.IsZero() {
-		t.Total = t.Total.Add(t.DeliveryFee)
-	}
-	return t
-}
-
 // Shipment is the courier reference recorded before shipping.
 type Shipment struct {
 	Courier string `json:"courier,omitempty"`
