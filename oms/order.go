@@ -3,6 +3,7 @@ package oms
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,6 +189,9 @@ type NewOrder struct {
 	CreatedAt time.Time
 }
 
+// lineField names a line's field in a ValidationError.
+func lineField(i int, name string) string { return "lines[" + strconv.Itoa(i) + "]." + name }
+
 func validCurrency(c string) bool {
 	if len(c) != 3 {
 		return false
@@ -215,29 +219,28 @@ func (n *NewOrder) validate() error {
 		return &ValidationError{Field: "client", Reason: "client id is empty"}
 	}
 	for i, l := range n.Lines {
-		field := fmt.Sprintf("lines[%d]", i)
 		switch {
 		case l.ProductID == "":
-			return &ValidationError{Field: field + ".product_id", Reason: "empty"}
+			return &ValidationError{Field: lineField(i, "product_id"), Reason: "empty"}
 		case l.Quantity <= 0:
-			return &ValidationError{Field: field + ".quantity", Reason: fmt.Sprintf("must be positive, got %d", l.Quantity)}
+			return &ValidationError{Field: lineField(i, "quantity"), Reason: fmt.Sprintf("must be positive, got %d", l.Quantity)}
 		case l.UnitPrice.IsNegative():
-			return &ValidationError{Field: field + ".unit_price", Reason: "negative price " + l.UnitPrice.String()}
+			return &ValidationError{Field: lineField(i, "unit_price"), Reason: "negative price " + l.UnitPrice.String()}
 		case l.Discount.IsNegative():
-			return &ValidationError{Field: field + ".discount", Reason: "negative discount"}
+			return &ValidationError{Field: lineField(i, "discount"), Reason: "negative discount"}
 		case l.TaxRate.IsNegative():
-			return &ValidationError{Field: field + ".tax_rate", Reason: "negative tax rate"}
+			return &ValidationError{Field: lineField(i, "tax_rate"), Reason: "negative tax rate"}
 		case l.UnitPrice.Exponent() < -8:
-			return &ValidationError{Field: field + ".unit_price", Reason: "more than 8 decimal places"}
+			return &ValidationError{Field: lineField(i, "unit_price"), Reason: "more than 8 decimal places"}
 		}
 		if l.Discount.IsZero() {
 			continue
 		}
 		if l.Discount.GreaterThan(l.Gross(n.Currency)) {
-			return &ValidationError{Field: field + ".discount", Reason: "discount exceeds the line value"}
+			return &ValidationError{Field: lineField(i, "discount"), Reason: "discount exceeds the line value"}
 		}
 		if l.Discount.Exponent() < -MinorUnits(n.Currency) && !l.Discount.Equal(RoundMoney(l.Discount, n.Currency)) {
-			return &ValidationError{Field: field + ".discount", Reason: "discount has more decimals than " + n.Currency, Kind: ErrCurrencyMismatch}
+			return &ValidationError{Field: lineField(i, "discount"), Reason: "discount has more decimals than " + n.Currency, Kind: ErrCurrencyMismatch}
 		}
 	}
 	if n.DeliveryFee != nil && n.DeliveryFee.IsNegative() {

@@ -182,6 +182,7 @@ type placeCall struct {
 	actor       Actor
 	now         time.Time
 	o           Order
+	ev          Event
 	autoConfirm bool
 	run         func(Tx) error
 }
@@ -194,19 +195,20 @@ func (p *placeCall) unit(tx Tx) error {
 	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: p.now, Actor: p.actor.ID, From: Draft, To: Draft, Event: EvPlace}); err != nil {
 		return err
 	}
-	e := Event{Type: EventPlaced, OrderID: o.ID, Event: EvPlace, From: Draft, To: Draft,
+	e := &p.ev
+	*e = Event{Type: EventPlaced, OrderID: o.ID, Event: EvPlace, From: Draft, To: Draft,
 		Actor: p.actor.ID, Reason: o.ApprovalRule, At: p.now, Channel: o.Channel}
-	if err := tx.AppendEvent(ctx, &e); err != nil {
+	if err := tx.AppendEvent(ctx, e); err != nil {
 		return err
 	}
 	if o.ApprovalRequired {
 		e.ID, e.Type = 0, EventApprovalRequested
-		if err := tx.AppendEvent(ctx, &e); err != nil {
+		if err := tx.AppendEvent(ctx, e); err != nil {
 			return err
 		}
 	}
 	if p.autoConfirm {
-		return p.s.applyTx(ctx, tx, System("auto-confirm"), o, Change{Event: EvConfirm, Reason: "channel auto-confirm"})
+		return p.s.applyTx(ctx, tx, System("auto-confirm"), o, Change{Event: EvConfirm, Reason: "channel auto-confirm"}, &p.ev)
 	}
 	return nil
 }
@@ -245,7 +247,9 @@ func (s *Service) Apply(ctx context.Context, actor Actor, id string, c Change) (
 	call.s, call.ctx, call.actor, call.id, call.c = s, ctx, actor, id, c
 	err := s.store.Do(ctx, call.run)
 	o := call.o
-	*call = applyCall{run: call.run}
+	// Drop what the caller passed in; the order and event are overwritten
+	// by the next use (zeroing them would cost another copy of an order).
+	call.s, call.ctx, call.actor, call.id, call.c = nil, nil, Actor{}, "", Change{}
 	applyCalls.Put(call)
 	if err != nil {
 		return Order{}, err
@@ -260,6 +264,7 @@ type applyCall struct {
 	id    string
 	c     Change
 	o     Order
+	ev    Event
 	run   func(Tx) error
 }
 
@@ -268,7 +273,7 @@ func (a *applyCall) unit(tx Tx) error {
 	if a.o, err = tx.Get(a.ctx, a.id); err != nil {
 		return err
 	}
-	return a.s.applyTx(a.ctx, tx, a.actor, &a.o, a.c)
+	return a.s.applyTx(a.ctx, tx, a.actor, &a.o, a.c, &a.ev)
 }
 
 var applyCalls = sync.Pool{New: func() any {
@@ -285,7 +290,7 @@ func (s *Service) ApplyTx(ctx context.Context, tx Tx, actor Actor, id string, c 
 	if err != nil {
 		return Order{}, err
 	}
-	if err := s.applyTx(ctx, tx, actor, &o, c); err != nil {
+	if err := s.applyTx(ctx, tx, actor, &o, c, new(Event)); err != nil {
 		return Order{}, err
 	}
 	return o, nil
@@ -319,7 +324,7 @@ func (s *Service) authorize(actor Actor, o *Order, c Change) error {
 
 // applyTx changes *o (read through tx) and writes it with its history and
 // events. On error *o may be partly changed and must be discarded.
-func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c Change) error {
+func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c Change, e *Event) error {
 	if c.Event != "" && !knownEvent(c.Event) {
 		return fmt.Errorf("%w: %q", ErrUnknownEvent, c.Event)
 	}
@@ -372,7 +377,9 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 	} else if len(c.Emit) == 0 {
 		first = EventUpdated
 	}
-	e := Event{OrderID: o.ID, Event: c.Event, From: from, To: to, Actor: actor.ID, Reason: c.Reason, At: now, Channel: o.Channel}
+	// e is the caller's scratch (AppendEvent takes a pointer, which would
+	// otherwise cost an allocation per change).
+	*e = Event{OrderID: o.ID, Event: c.Event, From: from, To: to, Actor: actor.ID, Reason: c.Reason, At: now, Channel: o.Channel}
 	for i := -1; i < len(c.Emit); i++ {
 		if i < 0 {
 			if first == "" {
@@ -383,7 +390,7 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 			e.Type = c.Emit[i]
 		}
 		e.ID = 0
-		if err := tx.AppendEvent(ctx, &e); err != nil {
+		if err := tx.AppendEvent(ctx, e); err != nil {
 			return err
 		}
 	}
@@ -501,7 +508,7 @@ func (s *Service) RecordPayment(ctx context.Context, actor Actor, id string, amo
 		if _, ok := lifecycle.step(o.Status, EvRecordPayment, o.HeldFrom); ok && o.Paid.Add(amount).GreaterThanOrEqual(o.Totals.Total) {
 			c.Event = EvRecordPayment
 		}
-		if err := s.applyTx(ctx, tx, actor, &o, c); err != nil {
+		if err := s.applyTx(ctx, tx, actor, &o, c, new(Event)); err != nil {
 			return err
 		}
 		out = o
