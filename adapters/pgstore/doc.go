@@ -1,5 +1,6 @@
-// Package pgstore is the PostgreSQL (15+) implementation of oms.Store, for
-// running one or many omnisales processes on one database.
+// Package pgstore is the PostgreSQL (15+) implementation of oms.Store (and
+// of returns.Store and channels.Store), for running one or many omnisales
+// processes on one database.
 //
 // Start here:
 //
@@ -41,6 +42,11 @@
 //   - Lists use keyset pagination on (created_at, id) with the oms cursor,
 //     served by indexes per filter (see TestExplain for the plans). SQL is
 //     always parameterised.
+//
+// A Store is also a returns.Store (return requests, refunds, receipt
+// notes, stock movements and levels, loyalty points; migration 0002):
+// returns.Service writes them in the same transaction as the order's
+// status change (Store.DoReturns).
 //
 // A Store is also a channels.Store (cursors, sync state, failed records,
 // the diary, pushed events; migration 0003), so one Store serves both
