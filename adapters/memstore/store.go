@@ -173,9 +173,10 @@ func (s *Store) do(ctx context.Context, fn func(t *Tx) error) (err error) {
 }
 
 func (t *Tx) release() {
+	// prevs is not cleared: zeroing whole orders costs as much as copying
+	// them, and what it holds is overwritten by the next unit's updates.
 	clear(t.ops)
 	clear(t.undo)
-	clear(t.prevs)
 	t.ops, t.undo, t.prevs, t.s = t.ops[:0], t.undo[:0], t.prevs[:0], nil
 	txPool.Put(t)
 }
