@@ -200,27 +200,12 @@ func (s *Store) SyncFailures(ctx context.Context, shop string) ([]channels.Faile
 			}
 			f.Job, f.Kind, f.Attempts = channels.Job(job), channels.Kind(kind), int(attempts)
 			f.FirstAt, f.LastAt = fromNull(first), fromNull(last)
-			if order != nil {
-				var d orderDoc
-				if err := json.Unmarshal([]byte(*order), &d); err != nil {
-					return fmt.Errorf("decode failed order %s: %w", f.Key, err)
-				}
-				x, err := d.external()
-				if err != nil {
-					return fmt.Errorf("decode failed order %s: %w", f.Key, err)
-				}
-				f.Order = &x
+			var err error
+			if f.Order, err = decodeDoc(order, "order", f.Key, orderDoc.external); err != nil {
+				return err
 			}
-			if item != nil {
-				var d itemDoc
-				if err := json.Unmarshal([]byte(*item), &d); err != nil {
-					return fmt.Errorf("decode failed item %s: %w", f.Key, err)
-				}
-				it, err := d.item()
-				if err != nil {
-					return fmt.Errorf("decode failed item %s: %w", f.Key, err)
-				}
-				f.Item = &it
+			if f.Item, err = decodeDoc(item, "item", f.Key, itemDoc.item); err != nil {
+				return err
 			}
 			out = append(out, f)
 		}
@@ -551,6 +536,23 @@ type itemDoc struct {
 type imageDoc struct {
 	URL string `json:"url"`
 	Alt string `json:"alt,omitempty"`
+}
+
+// decodeDoc decodes a failed record's stored document (nil when the
+// column is NULL).
+func decodeDoc[D, V any](raw *string, what, key string, value func(D) (V, error)) (*V, error) {
+	if raw == nil {
+		return nil, nil
+	}
+	var d D
+	if err := json.Unmarshal([]byte(*raw), &d); err != nil {
+		return nil, fmt.Errorf("decode failed %s %s: %w", what, key, err)
+	}
+	v, err := value(d)
+	if err != nil {
+		return nil, fmt.Errorf("decode failed %s %s: %w", what, key, err)
+	}
+	return &v, nil
 }
 
 func toOrderDoc(x *channels.ExternalOrder) orderDoc {
