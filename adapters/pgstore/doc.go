@@ -55,6 +55,12 @@
 // Engine.RunJob in Store.WithSyncLease (a (shop, job) lease on the
 // database clock that a dead worker loses after its ttl).
 //
+// Store.Ledger is discount.Ledger on the database (voucher usage;
+// migration 0004): pass it as the discount engine's Usage and commit
+// redemptions with its Redeem, and a voucher's total and per-client limits
+// hold across processes. Redeem takes a use with conditional upserts whose
+// row locks decide the last use, and is idempotent per (rule, order).
+//
 // Round trips: BEGIN travels with the first statement, an Insert or Update
 // draws an outbox id in its RETURNING clause, and writes with no result the
 // caller needs (history, events with a drawn id) travel with the next
