@@ -30,6 +30,9 @@ var (
 	ErrCurrencyMismatch = errors.New("oms: currency mismatch")
 	// ErrUnknownEvent: an event name that is not in the lifecycle table.
 	ErrUnknownEvent = errors.New("oms: unknown event")
+	// ErrUnsupported: the store lacks an optional part the call needs (a
+	// discount log).
+	ErrUnsupported = errors.New("oms: not supported by the store")
 )
 
 // TransitionError says why an event was refused. errors.As target:

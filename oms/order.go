@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/azuvio/omnisales/discount"
 )
 
 // Client is the buyer as the order records it.
@@ -187,6 +189,11 @@ type NewOrder struct {
 	// CreatedAt overrides the creation time (imports keep the shop's);
 	// zero = now.
 	CreatedAt time.Time
+	// DiscountLog holds the rows discount.Engine.Apply logged for this cart
+	// (Result.Log). Place writes them, with the new order's id, in the
+	// order's unit of work, so the log is exactly what was applied to
+	// orders that exist. The store must keep a discount log (DiscountLogTx).
+	DiscountLog []discount.LogRow
 }
 
 // lineField names a line's field in a ValidationError.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/azuvio/omnisales/discount"
 )
 
 // Config configures a Service. Every field has a usable zero value.
@@ -169,6 +171,11 @@ func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, er
 		o.ApprovalRequired, o.Approval, o.ApprovalRule = true, ApprovalPending, rule.Name
 	}
 	call.autoConfirm = set.AutoConfirm && !o.ApprovalRequired
+	if len(n.DiscountLog) > 0 {
+		if call.log, err = discountRows(n.DiscountLog, o); err != nil {
+			return Order{}, err
+		}
+	}
 	if err := s.store.Do(ctx, call.run); err != nil {
 		return Order{}, fmt.Errorf("oms: place order: %w", err)
 	}
@@ -183,6 +190,7 @@ type placeCall struct {
 	now         time.Time
 	o           Order
 	ev          Event
+	log         []discount.LogRow
 	autoConfirm bool
 	run         func(Tx) error
 }
@@ -194,6 +202,15 @@ func (p *placeCall) unit(tx Tx) error {
 	}
 	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: p.now, Actor: p.actor.ID, From: Draft, To: Draft, Event: EvPlace}); err != nil {
 		return err
+	}
+	if len(p.log) > 0 {
+		lt, ok := tx.(DiscountLogTx)
+		if !ok {
+			return fmt.Errorf("oms: the store's unit of work %T keeps no discount log: %w", tx, ErrUnsupported)
+		}
+		if err := lt.AppendDiscountLog(ctx, p.log); err != nil {
+			return err
+		}
 	}
 	e := &p.ev
 	*e = Event{Type: EventPlaced, OrderID: o.ID, Event: EvPlace, From: Draft, To: Draft,

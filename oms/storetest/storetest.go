@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) oms.Store) {
 	t.Run("ConcurrentConfirm", func(t *testing.T) { testConcurrentConfirm(t, newStore(t)) })
 	t.Run("CanceledContext", func(t *testing.T) { testCanceled(t, newStore(t)) })
 	t.Run("HistoryNeedsOrder", func(t *testing.T) { testHistoryNeedsOrder(t, newStore(t)) })
+	t.Run("DiscountLog", func(t *testing.T) { testDiscountLog(t, newStore(t)) })
 }
 
 // testHistoryNeedsOrder: history belongs to a stored order. An entry for
