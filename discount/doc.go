@@ -72,6 +72,16 @@
 // exhausted); the cart is then discounted without it. A voucher may have a
 // total and a per-client limit. [Engine.Apply] checks them against
 // [Config.Usage] if set, but only [Ledger.Redeem] counts a use, atomically.
+// [Ledger] is in memory; adapters/pgstore has one on PostgreSQL for several
+// processes, and package discounttest holds the suite every ledger passes.
+//
+// # The applied-discount log
+//
+// [Result.Log] holds one [LogRow] per rule that saved something on a line.
+// Pass it as oms.NewOrder.DiscountLog: oms.Service.Place writes it with the
+// order, in one unit of work, so the stored log is exactly what orders got.
+// [Summarize] turns the rows of a period into the campaign report (lines,
+// orders, clients, units, revenue and savings per rule and currency).
 //
 // # Engines
 //

@@ -3,10 +3,12 @@ package oms_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/azuvio/omnisales/adapters/memstore"
+	"github.com/azuvio/omnisales/discount"
 	"github.com/azuvio/omnisales/oms"
 )
 
@@ -42,4 +44,44 @@ func ExampleAvailableEvents() {
 	// Output:
 	// [deliver]
 	// [cancel confirm hold verify]
+}
+
+// A checkout: the discount engine prices the cart's discounts, Place writes
+// the order with the applied-discount log, and the log feeds the campaign
+// report.
+func ExampleService_DiscountLog() {
+	ctx := context.Background()
+	d := decimal.RequireFromString
+	engine, _ := discount.NewEngine(discount.Config{}, []discount.Rule{
+		{ID: 7, Name: "Seating -10%", Kind: discount.Percent, Value: d("10"), ProductGroups: []discount.ProductGroupID{"seating"}},
+	})
+	res, err := engine.Apply(ctx, discount.Cart{Client: "C1", Channel: 2, Currency: "RON", At: time.Now(), Lines: []discount.Line{
+		{Product: "chair", ProductGroups: []discount.ProductGroupID{"seating"}, Quantity: 4, UnitPrice: d("210")},
+		{Product: "desk", Quantity: 1, UnitPrice: d("900")}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	svc, _ := oms.NewService(memstore.New(), oms.Config{})
+	n := oms.NewOrder{Channel: oms.ChannelRef{Type: oms.ChannelPortal, ID: 2}, Currency: "RON", Client: oms.Client{ID: "C1"},
+		DiscountLog: res.Log}
+	for _, l := range res.Lines {
+		n.Lines = append(n.Lines, oms.Line{ProductID: string(l.Product), Quantity: l.Quantity, UnitPrice: l.UnitPrice, Discount: l.Discount})
+	}
+	o, err := svc.Place(ctx, oms.Staff("ana", oms.RoleOperator), n)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("order total", o.Totals.Total.StringFixed(2), "of which discount", o.Totals.Discount.StringFixed(2))
+
+	rows, _ := svc.DiscountLog(ctx, oms.Staff("mihai", oms.RoleSalesManager), oms.DiscountLogFilter{Rule: 7})
+	for _, c := range discount.Summarize(rows) {
+		fmt.Printf("%s: %d order(s), %d units, revenue %s, saved %s %s\n", c.Name, c.Orders, c.Quantity,
+			c.Revenue.StringFixed(2), c.Saved.StringFixed(2), c.Currency)
+	}
+	// Output:
+	// order total 1656.00 of which discount 84.00
+	// Seating -10%: 1 order(s), 4 units, revenue 756.00, saved 84.00 RON
 }
