@@ -74,7 +74,7 @@ func ExampleService_DiscountLog() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("order total", o.Totals.Total.StringFixed(2), "of which discount", o.Totals.Discount.StringFixed(2))
+	fmt.Printf("order total %s after a discount of %s\n", o.Totals.Total.StringFixed(2), o.Totals.Discount.StringFixed(2))
 
 	rows, _ := svc.DiscountLog(ctx, oms.Staff("mihai", oms.RoleSalesManager), oms.DiscountLogFilter{Rule: 7})
 	for _, c := range discount.Summarize(rows) {
@@ -82,6 +82,6 @@ func ExampleService_DiscountLog() {
 			c.Revenue.StringFixed(2), c.Saved.StringFixed(2), c.Currency)
 	}
 	// Output:
-	// order total 1656.00 of which discount 84.00
+	// order total 1656.00 after a discount of 84.00
 	// Seating -10%: 1 order(s), 4 units, revenue 756.00, saved 84.00 RON
 }
