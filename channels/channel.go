@@ -47,6 +47,10 @@ type Settings struct {
 	PriceList string
 	// DeliveryFee is charged on orders that carry none.
 	DeliveryFee decimal.Decimal
+	// Currency is the channel's selling currency (ISO 4217); orders in
+	// another currency are refused by the core with oms.ErrCurrencyMismatch.
+	// "": any currency.
+	Currency string
 	// ClientGroups are the client groups with access; together with
 	// Visibility.Clients they restrict who may use the channel. Both
 	// empty: everyone.
@@ -218,6 +222,8 @@ func validateChannel(c Channel) error {
 		return &ConfigError{Field: "channel.name", Reason: "empty"}
 	case c.Settings.DeliveryFee.IsNegative():
 		return &ConfigError{Field: "channel.settings.delivery_fee", Reason: "negative"}
+	case c.Settings.Currency != "" && !oms.KnownCurrency(c.Settings.Currency):
+		return &ConfigError{Field: "channel.settings.currency", Reason: fmt.Sprintf("%q is not an ISO 4217 code", c.Settings.Currency)}
 	}
 	return nil
 }
@@ -361,5 +367,5 @@ func (r *Registry) ChannelSettings(ctx context.Context, ref oms.ChannelRef) (oms
 	}
 	s := c.Settings
 	return oms.ChannelSettings{AutoConfirm: s.AutoConfirm, AutoInvoice: s.AutoInvoice,
-		AutoDeliveryNote: s.AutoDeliveryNote, DeliveryFee: s.DeliveryFee}, nil
+		AutoDeliveryNote: s.AutoDeliveryNote, DeliveryFee: s.DeliveryFee, Currency: s.Currency}, nil
 }

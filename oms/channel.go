@@ -47,6 +47,9 @@ type ChannelSettings struct {
 	AutoDeliveryNote bool
 	// DeliveryFee is the default delivery fee for orders that carry none.
 	DeliveryFee decimal.Decimal
+	// Currency is the channel's selling currency; an order in another
+	// currency is refused with ErrCurrencyMismatch. "": any currency.
+	Currency string
 }
 
 // ChannelPolicy gives the settings of a channel. It returns an error

@@ -9,6 +9,14 @@
 // custom Change. Each change is one unit of work that writes the order,
 // one history entry and its events together.
 //
+// A custom Change cannot get around the guards: its Permission only adds
+// to what its event needs, its Edit may not touch the fields the core
+// keeps (status, approval, held-from, shipment, currency, channel, …) and
+// must leave a valid order (Order.Check; totals follow edited lines), and
+// its Emit may not carry the core's own order.* events. A portal client
+// may only submit or cancel their own order; returns are requested through
+// the returns package.
+//
 // # Lifecycle
 //
 // The statuses and their stored codes (Status) never change. The moves

@@ -235,8 +235,12 @@ func Next(from Status, ev EventName) (Status, bool) {
 	return lifecycle.step(from, ev, from)
 }
 
-// AvailableEvents returns, sorted, the events the table allows from s.
+// AvailableEvents returns, sorted, the events the table allows from s;
+// none for a code outside the 17.
 func AvailableEvents(s Status) []EventName {
+	if !s.Valid() {
+		return nil
+	}
 	var out []EventName
 	for i, tr := range table {
 		if lifecycle.next[i][s] != noDest {

@@ -2,8 +2,10 @@ package oms_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
 	"github.com/azuvio/omnisales/adapters/memstore"
@@ -80,6 +82,33 @@ func TestLifecycleProperties(t *testing.T) {
 				o, err := svc.RecordPayment(ctx, boss, id, dec(amt))
 				check(t, o, err)
 			},
+			"edit": func(t *rapid.T) {
+				// Arbitrary edits, legal or not, through Apply: none may
+				// break an invariant below (the guards rest on the fields
+				// the core keeps).
+				id := pick(t)
+				edits := map[string]func(o *oms.Order){
+					"approve":   func(o *oms.Order) { o.Approval = oms.ApprovalApproved },
+					"no rule":   func(o *oms.Order) { o.ApprovalRequired = false },
+					"held":      func(o *oms.Order) { o.HeldFrom = oms.Delivered },
+					"awb":       func(o *oms.Order) { o.Shipment.AWB = "" },
+					"qty":       func(o *oms.Order) { o.Lines[0].Quantity = rapid.Int64Range(-2, 5).Draw(t, "qty") },
+					"delivered": func(o *oms.Order) { o.Lines[0].Delivered = rapid.Int64Range(0, 4).Draw(t, "delivered") },
+					"refunded":  func(o *oms.Order) { o.Refunded = dec(rapid.SampledFrom([]string{"0", "1", "1e6"}).Draw(t, "refunded")) },
+					"currency":  func(o *oms.Order) { o.Currency = "EUR" },
+					"notes":     func(o *oms.Order) { o.Notes = "n" },
+				}
+				names := make([]string, 0, len(edits))
+				for k := range edits {
+					names = append(names, k)
+				}
+				slices.Sort(names)
+				edit := edits[rapid.SampledFrom(names).Draw(t, "edit")]
+				ev := rapid.SampledFrom(append([]oms.EventName{""}, oms.Events()...)).Draw(t, "event")
+				actor := rapid.SampledFrom([]oms.Actor{boss, oms.PortalClient("C1")}).Draw(t, "actor")
+				o, err := svc.Apply(ctx, actor, id, oms.Change{Event: ev, Edit: func(o *oms.Order) error { edit(o); return nil }})
+				check(t, o, err)
+			},
 			"": func(t *rapid.T) {
 				for _, id := range ids {
 					o, err := store.Get(ctx, id)
@@ -88,6 +117,12 @@ func TestLifecycleProperties(t *testing.T) {
 					}
 					if !o.Status.Valid() {
 						t.Fatalf("%s: status %d outside the 17", id, o.Status)
+					}
+					if err := o.Check(); err != nil {
+						t.Fatalf("%s: stored order breaks an invariant: %v", id, err)
+					}
+					if want := oms.ComputeTotals(o.Lines, o.Currency, o.Totals.DeliveryFee); !cmp.Equal(want, o.Totals) {
+						t.Fatalf("%s: totals %+v do not follow the lines (%+v)", id, o.Totals, want)
 					}
 					p, seen := prev[id]
 					if seen && p.Status == oms.Cancelled && o.Status != oms.Cancelled {

@@ -1,18 +1,20 @@
 package oms
 
-import "github.com/shopspring/decimal"
+import (
+	"github.com/shopspring/decimal"
 
-// MinorUnits returns the number of decimal places of an ISO 4217 currency:
-// 0 for JPY, KRW and similar, 3 for BHD, KWD, OMR, JOD, TND, 2 otherwise.
-func MinorUnits(currency string) int32 {
-	switch currency {
-	case "JPY", "KRW", "CLP", "ISK", "VND", "XAF", "XOF":
-		return 0
-	case "BHD", "KWD", "OMR", "JOD", "TND", "IQD", "LYD":
-		return 3
-	}
-	return 2
-}
+	"github.com/azuvio/omnisales/internal/currency"
+)
+
+// MinorUnits returns the number of decimal places of an ISO 4217 currency
+// as the ISO list gives them (0 for JPY, KRW, XOF…, 3 for BHD, KWD, TND…,
+// 4 for CLF and UYW, 2 for most). Orders accept only codes in that list
+// (KnownCurrency); for any other string it returns 2.
+func MinorUnits(code string) int32 { return currency.MinorUnits(code) }
+
+// KnownCurrency reports whether code is an active ISO 4217 code; an order
+// in any other currency is refused.
+func KnownCurrency(code string) bool { return currency.Known(code) }
 
 // RoundMoney rounds an amount to the currency's minor unit, half away from
 // zero (decimal.Round). This is the one rounding mode of the package: it is

@@ -199,24 +199,12 @@ type NewOrder struct {
 // lineField names a line's field in a ValidationError.
 func lineField(i int, name string) string { return "lines[" + strconv.Itoa(i) + "]." + name }
 
-func validCurrency(c string) bool {
-	if len(c) != 3 {
-		return false
-	}
-	for _, r := range c {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
 // validate checks the input; it never writes.
 func (n *NewOrder) validate() error {
 	if !n.Channel.Type.Valid() {
 		return &ValidationError{Field: "channel", Reason: fmt.Sprintf("unknown channel type %q", n.Channel.Type), Kind: ErrUnknownChannel}
 	}
-	if !validCurrency(n.Currency) {
+	if !KnownCurrency(n.Currency) {
 		return &ValidationError{Field: "currency", Reason: fmt.Sprintf("%q is not an ISO 4217 code", n.Currency)}
 	}
 	if len(n.Lines) == 0 {
@@ -225,7 +213,19 @@ func (n *NewOrder) validate() error {
 	if strings.TrimSpace(n.Client.ID) == "" {
 		return &ValidationError{Field: "client", Reason: "client id is empty"}
 	}
-	for i, l := range n.Lines {
+	if err := validateLines(n.Lines, n.Currency); err != nil {
+		return err
+	}
+	if n.DeliveryFee != nil && n.DeliveryFee.IsNegative() {
+		return &ValidationError{Field: "delivery_fee", Reason: "negative"}
+	}
+	return nil
+}
+
+// validateLines checks the lines' own fields (product, quantity, prices,
+// discount, tax rate).
+func validateLines(lines []Line, currency string) error {
+	for i, l := range lines {
 		switch {
 		case l.ProductID == "":
 			return &ValidationError{Field: lineField(i, "product_id"), Reason: "empty"}
@@ -243,15 +243,47 @@ func (n *NewOrder) validate() error {
 		if l.Discount.IsZero() {
 			continue
 		}
-		if l.Discount.GreaterThan(l.Gross(n.Currency)) {
+		if l.Discount.GreaterThan(l.Gross(currency)) {
 			return &ValidationError{Field: lineField(i, "discount"), Reason: "discount exceeds the line value"}
 		}
-		if l.Discount.Exponent() < -MinorUnits(n.Currency) && !l.Discount.Equal(RoundMoney(l.Discount, n.Currency)) {
-			return &ValidationError{Field: lineField(i, "discount"), Reason: "discount has more decimals than " + n.Currency, Kind: ErrCurrencyMismatch}
+		if l.Discount.Exponent() < -MinorUnits(currency) && !l.Discount.Equal(RoundMoney(l.Discount, currency)) {
+			return &ValidationError{Field: lineField(i, "discount"), Reason: "discount has more decimals than " + currency, Kind: ErrCurrencyMismatch}
 		}
 	}
-	if n.DeliveryFee != nil && n.DeliveryFee.IsNegative() {
-		return &ValidationError{Field: "delivery_fee", Reason: "negative"}
+	return nil
+}
+
+// Check reports the first broken invariant of an order's facts as a
+// *ValidationError: at least one valid line; per line 0 ≤ returned ≤
+// delivered ≤ shipped ≤ quantity; paid and refunded not negative, in the
+// currency's minor units, and refunded never more than paid. The core
+// keeps every stored order valid; Change.Edit results are checked with it.
+func (o *Order) Check() error {
+	if len(o.Lines) == 0 {
+		return &ValidationError{Field: "lines", Reason: "an order needs at least one line"}
+	}
+	if err := validateLines(o.Lines, o.Currency); err != nil {
+		return err
+	}
+	for i, l := range o.Lines {
+		if l.Returned < 0 || l.Returned > l.Delivered || l.Delivered > l.Shipped || l.Shipped > l.Quantity {
+			return &ValidationError{Field: lineField(i, "fulfilment"), Reason: fmt.Sprintf(
+				"need 0 ≤ returned (%d) ≤ delivered (%d) ≤ shipped (%d) ≤ quantity (%d)", l.Returned, l.Delivered, l.Shipped, l.Quantity)}
+		}
+	}
+	for _, m := range [...]struct {
+		field string
+		v     decimal.Decimal
+	}{{"paid", o.Paid}, {"refunded", o.Refunded}} {
+		if m.v.IsNegative() {
+			return &ValidationError{Field: m.field, Reason: "negative"}
+		}
+		if !m.v.Equal(RoundMoney(m.v, o.Currency)) {
+			return &ValidationError{Field: m.field, Reason: "more decimals than " + o.Currency, Kind: ErrCurrencyMismatch}
+		}
+	}
+	if o.Refunded.GreaterThan(o.Paid) {
+		return &ValidationError{Field: "refunded", Reason: "refunded " + o.Refunded.String() + " exceeds paid " + o.Paid.String()}
 	}
 	return nil
 }

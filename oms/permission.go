@@ -89,5 +89,7 @@ var eventPermission = map[EventName]Permission{
 	EvRefund: PermReturnsApprove, EvPartialRefund: PermReturnsApprove,
 }
 
-// clientEvents are what a portal client may do to their own order.
-var clientEvents = map[EventName]bool{EvSubmit: true, EvRequestReturn: true, EvCancel: true}
+// clientEvents are what a portal client may do to their own order. A
+// return is requested through the returns package, which records the
+// request and checks the window before it moves the order.
+var clientEvents = map[EventName]bool{EvSubmit: true, EvCancel: true}

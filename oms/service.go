@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -141,6 +143,10 @@ func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, er
 	if err != nil {
 		return Order{}, err
 	}
+	if set.Currency != "" && set.Currency != n.Currency {
+		return Order{}, &ValidationError{Field: "currency", Reason: fmt.Sprintf("channel %s/%d sells in %s, the order is in %s",
+			n.Channel.Type, n.Channel.ID, set.Currency, n.Currency), Kind: ErrCurrencyMismatch}
+	}
 	call := placeCalls.Get().(*placeCall)
 	defer func() { *call = placeCall{run: call.run}; placeCalls.Put(call) }()
 	now := s.now()
@@ -243,16 +249,37 @@ type Change struct {
 	Event EventName
 	// Reason is kept in history and events.
 	Reason string
-	// Edit, when set, changes the order's facts before the guards run. It
-	// must not change Status, Version or ID. Returning an error aborts the
-	// whole change.
+	// Edit, when set, changes the order's facts before the guards run.
+	// Returning an error aborts the whole change. It may change lines
+	// (totals are then recomputed), fulfilment and payment facts,
+	// addresses, payment method, seller and notes; the core's own fields
+	// (id, number, channel, store, external id, type, client id, currency,
+	// status, held-from, approval, shipment, creation and delivery times,
+	// version, totals) are refused with a *ValidationError, as is
+	// a result that breaks the order's invariants (see Order.Check).
 	Edit func(o *Order) error
-	// Emit lists extra event types to write with the change.
+	// Emit lists extra event types to write with the change, for packages
+	// above oms (returns, channels) that publish their own. The core's
+	// own types (order.*) are refused: only the core emits them.
 	Emit []EventType
-	// Permission overrides the permission the event needs (for packages
-	// such as returns that check their own).
+	// Permission names a permission the change needs besides the one its
+	// event needs (for packages such as returns that check one of their
+	// own). For a change of facts only, a permission that grants a write
+	// (not PermView, PermReturnsView, PermReports, PermDiscountsView)
+	// stands in for PermEdit. It can never lower what a change needs.
 	Permission Permission
+
+	// core* are the core's own additions (approval decisions, its own
+	// event types), unreachable from other packages.
+	coreEdit func(o *Order) error
+	coreEmit []EventType
 }
+
+// readOnly are permissions that grant no write by themselves.
+var readOnly = map[Permission]bool{PermView: true, PermReturnsView: true, PermReports: true, PermDiscountsView: true}
+
+// coreEventType reports whether t is one of the core's own event types.
+func coreEventType(t EventType) bool { return strings.HasPrefix(string(t), "order.") }
 
 // Apply runs one change in its own unit of work and returns the order as
 // committed. A refused change (guard, permission, conflict) writes nothing.
@@ -318,7 +345,7 @@ func (s *Service) authorize(actor Actor, o *Order, c Change) error {
 		if actor.ClientID != o.Client.ID {
 			return forbid(actor, PermView, "act on another client's order")
 		}
-		if c.Event == "" || !clientEvents[c.Event] {
+		if c.Event == "" || !clientEvents[c.Event] || c.Edit != nil || len(c.Emit) > 0 || c.Permission != "" {
 			return forbid(actor, PermEdit, fmt.Sprintf("fire %q on an order", c.Event))
 		}
 		if c.Event == EvCancel && o.Status != Draft && o.Status != Processing {
@@ -326,15 +353,17 @@ func (s *Service) authorize(actor Actor, o *Order, c Change) error {
 		}
 		return nil
 	}
-	p := c.Permission
-	if p == "" {
-		p = PermEdit
-		if c.Event != "" {
-			p = eventPermission[c.Event]
-		}
+	need := PermEdit
+	if c.Event != "" {
+		need = eventPermission[c.Event]
+	} else if c.Permission != "" && !readOnly[c.Permission] {
+		need = c.Permission
 	}
-	if !actor.Can(p) {
-		return forbid(actor, p, fmt.Sprintf("fire %q", c.Event))
+	if !actor.Can(need) {
+		return forbid(actor, need, fmt.Sprintf("fire %q", c.Event))
+	}
+	if c.Permission != "" && !actor.Can(c.Permission) {
+		return forbid(actor, c.Permission, fmt.Sprintf("fire %q", c.Event))
 	}
 	return nil
 }
@@ -348,13 +377,20 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 	if err := s.authorize(actor, o, c); err != nil {
 		return err
 	}
-	from, id, version := o.Status, o.ID, o.Version
+	for _, t := range c.Emit {
+		if coreEventType(t) {
+			return &ValidationError{Field: "emit", Reason: fmt.Sprintf("%q is the core's own event type", t)}
+		}
+	}
+	from := o.Status
 	if c.Edit != nil {
-		if err := c.Edit(o); err != nil {
+		if err := s.edit(o, c.Edit); err != nil {
 			return err
 		}
-		if o.Status != from || o.ID != id || o.Version != version {
-			return errors.New("oms: Change.Edit must not change status, id or version")
+	}
+	if c.coreEdit != nil {
+		if err := c.coreEdit(o); err != nil {
+			return err
 		}
 	}
 	to := from
@@ -397,21 +433,72 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 	// e is the caller's scratch (AppendEvent takes a pointer, which would
 	// otherwise cost an allocation per change).
 	*e = Event{OrderID: o.ID, Event: c.Event, From: from, To: to, Actor: actor.ID, Reason: c.Reason, At: now, Channel: o.Channel}
-	for i := -1; i < len(c.Emit); i++ {
-		if i < 0 {
-			if first == "" {
-				continue
-			}
-			e.Type = first
-		} else {
-			e.Type = c.Emit[i]
-		}
-		e.ID = 0
+	if first != "" {
+		e.Type = first
 		if err := tx.AppendEvent(ctx, e); err != nil {
 			return err
 		}
 	}
+	for _, types := range [2][]EventType{c.coreEmit, c.Emit} {
+		for _, t := range types {
+			e.ID, e.Type = 0, t
+			if err := tx.AppendEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// edit runs a caller's Edit on o and refuses a result that touches the
+// core's own fields or breaks the order's invariants. Lines that changed
+// get their totals recomputed (the delivery fee is kept).
+func (s *Service) edit(o *Order, fn func(o *Order) error) error {
+	before := *o
+	before.Lines = slices.Clone(o.Lines)
+	if err := fn(o); err != nil {
+		return err
+	}
+	if f := coreFieldChanged(&before, o); f != "" {
+		return &ValidationError{Field: f, Reason: "kept by the core; Change.Edit may not change it"}
+	}
+	if !slices.Equal(before.Lines, o.Lines) {
+		o.Totals = ComputeTotals(o.Lines, o.Currency, before.Totals.DeliveryFee)
+	}
+	return o.Check()
+}
+
+// coreFieldChanged names the first core-owned field that differs, or "".
+func coreFieldChanged(a, b *Order) string {
+	switch {
+	case a.ID != b.ID:
+		return "id"
+	case a.Number != b.Number:
+		return "number"
+	case a.Channel != b.Channel || a.Store != b.Store || a.ExternalID != b.ExternalID:
+		return "channel"
+	case a.Type != b.Type:
+		return "type"
+	case a.Client.ID != b.Client.ID:
+		return "client.id"
+	case a.Currency != b.Currency:
+		return "currency"
+	case a.Status != b.Status:
+		return "status"
+	case a.HeldFrom != b.HeldFrom:
+		return "held_from"
+	case a.ApprovalRequired != b.ApprovalRequired || a.Approval != b.Approval || a.ApprovalRule != b.ApprovalRule || a.RejectReason != b.RejectReason:
+		return "approval"
+	case !a.CreatedAt.Equal(b.CreatedAt) || !a.DeliveredAt.Equal(b.DeliveredAt):
+		return "created_at"
+	case a.Shipment != b.Shipment:
+		return "shipment" // recorded by Ship; the awb guard rests on it
+	case a.Version != b.Version:
+		return "version"
+	case a.Totals != b.Totals && slices.Equal(a.Lines, b.Lines):
+		return "totals"
+	}
+	return ""
 }
 
 // guard evaluates the table and the order-dependent rules for ev.
@@ -462,8 +549,8 @@ func (s *Service) MarkReady(ctx context.Context, actor Actor, id string) (Order,
 // Ship records the shipment reference and moves the order to Shipping. An
 // empty AWB is refused (guard "awb") unless one was recorded before.
 func (s *Service) Ship(ctx context.Context, actor Actor, id string, sh Shipment) (Order, error) {
-	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, Emit: shipEmit,
-		Edit: func(o *Order) error {
+	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, coreEmit: shipEmit,
+		coreEdit: func(o *Order) error {
 			if sh.AWB != "" {
 				o.Shipment = sh
 			}
@@ -520,8 +607,8 @@ func (s *Service) RecordPayment(ctx context.Context, actor Actor, id string, amo
 		if !amount.Equal(RoundMoney(amount, o.Currency)) {
 			return &ValidationError{Field: "amount", Reason: "more decimals than " + o.Currency, Kind: ErrCurrencyMismatch}
 		}
-		c := Change{Reason: "payment " + amount.StringFixed(MinorUnits(o.Currency)), Emit: []EventType{EventPaymentRecorded},
-			Edit: func(o *Order) error { o.Paid = o.Paid.Add(amount); return nil }}
+		c := Change{Reason: "payment " + amount.StringFixed(MinorUnits(o.Currency)), coreEmit: []EventType{EventPaymentRecorded},
+			coreEdit: func(o *Order) error { o.Paid = o.Paid.Add(amount); return nil }}
 		if _, ok := lifecycle.step(o.Status, EvRecordPayment, o.HeldFrom); ok && o.Paid.Add(amount).GreaterThanOrEqual(o.Totals.Total) {
 			c.Event = EvRecordPayment
 		}
@@ -559,8 +646,8 @@ func (s *Service) decide(ctx context.Context, actor Actor, id string, a Approval
 	} else {
 		reason = "approved"
 	}
-	return s.Apply(ctx, actor, id, Change{Reason: reason, Emit: []EventType{ev}, Permission: PermApprove,
-		Edit: func(o *Order) error {
+	return s.Apply(ctx, actor, id, Change{Reason: reason, coreEmit: []EventType{ev}, Permission: PermApprove,
+		coreEdit: func(o *Order) error {
 			if !o.ApprovalRequired || o.Approval != ApprovalPending {
 				detail := "no approval required"
 				if o.ApprovalRequired {

@@ -102,7 +102,15 @@ func (s *Service) Create(ctx context.Context, actor oms.Actor, req Request) (Ret
 		if err := tx.InsertReturn(ctx, &r); err != nil {
 			return err
 		}
-		if _, err := s.orders.ApplyTx(ctx, tx, actor, r.OrderID, oms.Change{
+		// The core lets no portal client fire request_return itself (that
+		// would park the order with no request behind it); prepare has
+		// checked that the client owns the order, so the move is made on
+		// their behalf, under their id, with the one permission it needs.
+		by := actor
+		if actor.ClientID != "" {
+			by = oms.Actor{ID: actor.ID, Permissions: []oms.Permission{oms.PermReturnsView}}
+		}
+		if _, err := s.orders.ApplyTx(ctx, tx, by, r.OrderID, oms.Change{
 			Event: oms.EvRequestReturn, Reason: reasonFor(r.ID, r.Reason),
 			Emit: []oms.EventType{EventReturnRequested}, Permission: oms.PermReturnsView,
 		}); err != nil {
