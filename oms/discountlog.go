@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/azuvio/omnisales/discount"
 )
 
@@ -80,9 +82,18 @@ func (s *Service) DiscountLog(ctx context.Context, actor Actor, f DiscountLogFil
 }
 
 // discountRows checks a cart's log rows against the order being placed
-// and returns a copy that names it.
+// and returns a copy that names it. The rows must belong to the order's
+// client and products, and per product what they saved must be exactly
+// the discount on the order's lines of that product, so the log is what
+// the order carries (returns price refunds from it). Lines of products
+// the log does not name may carry a discount of their own (a manual one).
 func discountRows(rows []discount.LogRow, o *Order) ([]discount.LogRow, error) {
 	out := slices.Clone(rows)
+	onLines := map[string]decimal.Decimal{}
+	for _, l := range o.Lines {
+		onLines[l.ProductID] = onLines[l.ProductID].Add(l.Discount)
+	}
+	saved := map[string]decimal.Decimal{}
 	for i := range out {
 		r := &out[i]
 		field := func(name string) string { return "discount_log[" + strconv.Itoa(i) + "]." + name }
@@ -97,7 +108,13 @@ func discountRows(rows []discount.LogRow, o *Order) ([]discount.LogRow, error) {
 			return nil, &ValidationError{Field: field("currency"), Reason: r.Currency + " on an order in " + o.Currency, Kind: ErrCurrencyMismatch}
 		case r.Order != "" && r.Order != o.ID:
 			return nil, &ValidationError{Field: field("order"), Reason: "names another order " + r.Order}
+		case r.Client != "" && string(r.Client) != o.Client.ID:
+			return nil, &ValidationError{Field: field("client"), Reason: "names another client " + string(r.Client)}
 		}
+		if _, ok := onLines[string(r.Product)]; !ok {
+			return nil, &ValidationError{Field: field("product"), Reason: "product " + string(r.Product) + " is on no line of the order"}
+		}
+		saved[string(r.Product)] = saved[string(r.Product)].Add(r.Saved)
 		r.Order = o.ID
 		if r.Currency == "" {
 			r.Currency = o.Currency
@@ -106,6 +123,11 @@ func discountRows(rows []discount.LogRow, o *Order) ([]discount.LogRow, error) {
 			r.At = o.CreatedAt
 		}
 		r.At = r.At.UTC().Truncate(time.Microsecond)
+	}
+	for p, sv := range saved {
+		if !sv.Equal(onLines[p]) {
+			return nil, &ValidationError{Field: "discount_log", Reason: fmt.Sprintf("rows for product %s saved %s, its lines carry a discount of %s", p, sv, onLines[p])}
+		}
 	}
 	return out, nil
 }

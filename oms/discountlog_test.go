@@ -81,6 +81,11 @@ func TestDiscountLogRefusals(t *testing.T) {
 		"other currency":        func(r *discount.LogRow) { r.Currency = "EUR" },
 		"no rule":               func(r *discount.LogRow) { r.Rule = 0 },
 		"other order":           func(r *discount.LogRow) { r.Order = "someone-else" },
+		"other client":          func(r *discount.LogRow) { r.Client = "C9" },
+		"product on no line":    func(r *discount.LogRow) { r.Product = "NOPE" },
+		"saved is not the line's discount": func(r *discount.LogRow) {
+			r.OriginalTotal, r.Saved = r.OriginalTotal.Add(dec("1")), r.Saved.Add(dec("1"))
+		},
 	} {
 		bad := n
 		bad.DiscountLog = []discount.LogRow{n.DiscountLog[0]}
