@@ -18,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/shopspring/decimal"
@@ -30,15 +31,15 @@ import (
 var portal = oms.ChannelRef{Type: oms.ChannelPortal, ID: 2}
 
 // docs stands in for the invoicing and warehouse modules.
-type docs struct{}
+type docs struct{ w io.Writer }
 
-func (docs) CreateInvoice(ctx context.Context, o oms.Order) error {
-	fmt.Printf("   ↳ invoice issued for %s: %s %s\n", o.Number, o.Totals.Total.StringFixed(2), o.Currency)
+func (d docs) CreateInvoice(ctx context.Context, o oms.Order) error {
+	fmt.Fprintf(d.w, "   ↳ invoice issued for %s: %s %s\n", o.Number, o.Totals.Total.StringFixed(2), o.Currency)
 	return nil
 }
 
-func (docs) CreateDeliveryNote(ctx context.Context, o oms.Order) error {
-	fmt.Printf("   ↳ delivery note created for %s (%d line(s))\n", o.Number, len(o.Lines))
+func (d docs) CreateDeliveryNote(ctx context.Context, o oms.Order) error {
+	fmt.Fprintf(d.w, "   ↳ delivery note created for %s (%d line(s))\n", o.Number, len(o.Lines))
 	return nil
 }
 
@@ -61,13 +62,24 @@ func main() {
 		store = pg
 		fmt.Println("store: PostgreSQL")
 	}
-	if err := run(ctx, store); err != nil {
+	if err := run(ctx, os.Stdout, store); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, store oms.Store) error {
+// run tells the story on store, writing to w. Any unexpected error (or a
+// refusal that did not happen) ends it with an error.
+func run(ctx context.Context, w io.Writer, store oms.Store) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(demoError)
+			if !ok {
+				panic(r)
+			}
+			err = e.error
+		}
+	}()
 	channels := oms.ChannelPolicyFunc(func(ctx context.Context, ch oms.ChannelRef) (oms.ChannelSettings, error) {
 		if ch != portal {
 			return oms.ChannelSettings{}, oms.ErrUnknownChannel
@@ -79,7 +91,7 @@ func run(ctx context.Context, store oms.Store) error {
 		ApprovalRules: []oms.ApprovalRule{{
 			Name: "B2B portal orders over 10,000", ChannelType: oms.ChannelPortal, Threshold: decimal.NewFromInt(10000),
 		}},
-		Invoicer: docs{}, DeliveryNotes: docs{},
+		Invoicer: docs{w}, DeliveryNotes: docs{w},
 	})
 	if err != nil {
 		return err
@@ -92,13 +104,18 @@ func run(ctx context.Context, store oms.Store) error {
 		if o.ApprovalRequired {
 			approval = fmt.Sprintf("%s (%d)", o.Approval, o.Approval)
 		}
-		fmt.Printf("%-34s %-8s status %-22s approval %s\n", step, o.Number, o.Status.Label(), approval)
+		fmt.Fprintf(w, "%-34s %-8s status %-22s approval %s\n", step, o.Number, o.Status.Label(), approval)
 	}
 	must := func(o oms.Order, err error) oms.Order {
-		if err != nil {
-			panic(err) // the happy path of a demo: any error is a bug in it
-		}
+		check(err)
 		return o
+	}
+	// refused shows a refusal the story expects; none is a failure.
+	refused := func(what string, err error) {
+		if err == nil {
+			check(errors.New(what + " was not refused"))
+		}
+		fmt.Fprintf(w, "   %s: refused — %v\n", what, err)
 	}
 	cart := func(number string, qty int64) oms.NewOrder {
 		return oms.NewOrder{
@@ -111,54 +128,53 @@ func run(ctx context.Context, store oms.Store) error {
 		}
 	}
 
-	fmt.Println("1. A B2B client places a large order in the portal")
+	fmt.Fprintln(w, "1. A B2B client places a large order in the portal")
 	big := must(svc.Place(ctx, client, cart("SO-1001", 20)))
 	show("placed by the client", big)
-	fmt.Printf("   total %s RON (subtotal %s, tax %s, delivery %s) — over the 10,000 threshold\n",
+	fmt.Fprintf(w, "   total %s RON (subtotal %s, tax %s, delivery %s) — over the 10,000 threshold\n",
 		big.Totals.Total.StringFixed(2), big.Totals.Subtotal.StringFixed(2), big.Totals.Tax.StringFixed(2), big.Totals.DeliveryFee.StringFixed(2))
 	page := must2(svc.AwaitingApprovalList(ctx, operator, oms.Filter{}, oms.Page{}))
-	fmt.Printf("   awaiting-approval list: %d order(s)\n", len(page.Orders))
-	if _, err := svc.Confirm(ctx, operator, big.ID); err != nil {
-		fmt.Printf("   operator tries to confirm: refused — %v\n", err)
-	}
+	fmt.Fprintf(w, "   awaiting-approval list: %d order(s)\n", len(page.Orders))
+	_, err = svc.Confirm(ctx, operator, big.ID)
+	refused("operator tries to confirm", err)
 
-	fmt.Println("\n2. The sales manager approves; the operator confirms")
+	fmt.Fprintln(w, "\n2. The sales manager approves; the operator confirms")
 	show("approved", must(svc.Approve(ctx, manager, big.ID)))
 	show("confirmed", must(svc.Confirm(ctx, operator, big.ID)))
-	fmt.Println("   dispatching committed events:")
+	fmt.Fprintln(w, "   dispatching committed events:")
 	if _, err := svc.Events().Drain(ctx); err != nil {
 		return err
 	}
 
-	fmt.Println("\n3. Warehouse ships with an Innoship AWB; the courier delivers")
+	fmt.Fprintln(w, "\n3. Warehouse ships with an Innoship AWB; the courier delivers")
 	show("shipped (AWB 5749162310001)", must(svc.Ship(ctx, operator, big.ID, oms.Shipment{Courier: "Sameday", AWB: "5749162310001"})))
 	done := must(svc.Deliver(ctx, operator, big.ID))
 	show("delivered", done)
-	fmt.Printf("   delivered quantities: %s ×%d, %s ×%d\n", done.Lines[0].SKU, done.Lines[0].Delivered, done.Lines[1].SKU, done.Lines[1].Delivered)
+	fmt.Fprintf(w, "   delivered quantities: %s ×%d, %s ×%d\n", done.Lines[0].SKU, done.Lines[0].Delivered, done.Lines[1].SKU, done.Lines[1].Delivered)
 
-	fmt.Println("\n4. A second order: the stock check fails")
+	fmt.Fprintln(w, "\n4. A second order: the stock check fails")
 	second := must(svc.Place(ctx, client, cart("SO-1002", 1)))
 	show("placed", second)
 	show("stock check failed", must(svc.MarkStockUnavailable(ctx, operator, second.ID, "CHAIR-OAK out of stock")))
-	if _, err := svc.Confirm(ctx, oms.System("nightly-sync"), second.ID); err != nil {
-		fmt.Printf("   automation tries to confirm: refused — %v\n", err)
-	}
+	_, err = svc.Confirm(ctx, oms.System("nightly-sync"), second.ID)
+	refused("automation tries to confirm", err)
 	back := must2(svc.BackOrders(ctx, operator, oms.Filter{}, oms.Page{}))
 	for _, o := range back.Orders {
-		fmt.Printf("   back-order list: %s (%s)\n", o.Number, o.Status.Label())
+		fmt.Fprintf(w, "   back-order list: %s (%s)\n", o.Number, o.Status.Label())
 	}
 
-	fmt.Println("\n5. A third order is cancelled by the operator")
+	fmt.Fprintln(w, "\n5. A third order is cancelled by the operator")
 	third := must(svc.Place(ctx, client, cart("SO-1003", 2)))
 	show("cancelled", must(svc.Cancel(ctx, operator, third.ID, "client called to cancel")))
 
-	fmt.Println("\n6. Permissions")
+	fmt.Fprintln(w, "\n6. Permissions")
 	_, err = svc.Approve(ctx, operator, second.ID)
-	fmt.Printf("   operator tries to approve: %v (errors.Is ErrForbidden: %v)\n", err, errors.Is(err, oms.ErrForbidden))
+	refused("operator tries to approve", err)
+	fmt.Fprintf(w, "   (errors.Is ErrForbidden: %v)\n", errors.Is(err, oms.ErrForbidden))
 	_, err = svc.Confirm(ctx, client, third.ID)
-	fmt.Printf("   client tries to confirm: %v\n", err)
+	refused("client tries to confirm", err)
 
-	fmt.Println("\nHistory of", big.Number)
+	fmt.Fprintln(w, "\nHistory of", big.Number)
 	h, err := svc.History(ctx, operator, big.ID)
 	if err != nil {
 		return err
@@ -167,7 +183,7 @@ func run(ctx context.Context, store oms.Store) error {
 		if e.Event == "" {
 			e.Event = oms.EventName("(" + e.Reason + ")")
 		}
-		fmt.Printf("   %-24s %-18s → %-18s by %s\n", e.Event, e.From.Label(), e.To.Label(), e.Actor)
+		fmt.Fprintf(w, "   %-24s %-18s → %-18s by %s\n", e.Event, e.From.Label(), e.To.Label(), e.Actor)
 	}
 	if _, err := svc.Events().Drain(ctx); err != nil {
 		return err
@@ -176,8 +192,16 @@ func run(ctx context.Context, store oms.Store) error {
 }
 
 func must2(p oms.OrderPage, err error) oms.OrderPage {
-	if err != nil {
-		panic(err)
-	}
+	check(err)
 	return p
+}
+
+// demoError carries an unexpected error out of run's happy path; run
+// recovers it and returns it, so nothing panics past run.
+type demoError struct{ error }
+
+func check(err error) {
+	if err != nil {
+		panic(demoError{err})
+	}
 }
