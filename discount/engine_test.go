@@ -58,6 +58,8 @@ func TestRuleValidation(t *testing.T) {
 		"unknown kind":     func(r *Rule) { r.Kind = 7 },
 		"negative limit":   func(r *Rule) { r.Voucher, r.TotalLimit = "X", -1 },
 		"limit no voucher": func(r *Rule) { r.PerClientLimit = 1 },
+		"blank voucher":    func(r *Rule) { r.Voucher = "   " },
+		"tab voucher":      func(r *Rule) { r.Voucher = "\t\n" },
 	}
 	for name, mutate := range cases {
 		r := ok

@@ -107,7 +107,8 @@ type Rule struct {
 	// on a Percent rule without minimum: any currency.
 	Currency string
 	// Voucher is the code a cart must carry; empty means automatic. Codes
-	// are compared trimmed and case-insensitively and are unique per engine.
+	// are compared trimmed and case-insensitively and are unique per engine;
+	// a code of only white space is refused, not taken as automatic.
 	Voucher string
 	Channel ChannelID // 0 = all channels
 	Store   StoreID   // "" = all stores
@@ -157,6 +158,8 @@ func (r *Rule) Validate() error {
 		return bad("MinOrderValue", "negative")
 	case strings.TrimSpace(r.Currency) == "" && (r.Kind == Fixed || r.MinOrderValue.IsPositive()):
 		return bad("Currency", "empty on a rule with an amount of money")
+	case r.Voucher != "" && normCode(r.Voucher) == "":
+		return bad("Voucher", "only white space (leave it empty for an automatic rule)")
 	case r.TotalLimit < 0:
 		return bad("TotalLimit", "negative")
 	case r.PerClientLimit < 0:
