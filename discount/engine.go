@@ -180,9 +180,10 @@ type Engine struct {
 	unscoped  []*compiled // automatic, order-level, for anyone
 }
 
-// NewEngine validates the rules and indexes them. It returns the first
-// invalid rule as a [*RuleError]; two rules with one id or one voucher code
-// are also a [*RuleError].
+// NewEngine validates the configuration and the rules and indexes them. It
+// returns the first invalid rule as a [*RuleError]; two rules with one id or
+// one voucher code, and an unknown cfg.Policy (Field "Config.Policy"), are
+// also a [*RuleError] (errors.Is [ErrInvalidRule]).
 func NewEngine(cfg Config, rules []Rule) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, loc: cfg.Location,
@@ -197,7 +198,7 @@ func NewEngine(cfg Config, rules []Rule) (*Engine, error) {
 		e.loc = time.UTC
 	}
 	if cfg.Policy != BestPerLine && cfg.Policy != StackAll {
-		return nil, fmt.Errorf("discount: unknown policy %d", int(cfg.Policy))
+		return nil, &RuleError{Field: "Config.Policy", Reason: fmt.Sprintf("unknown policy %d", int(cfg.Policy))}
 	}
 	for i := range rules {
 		r := &rules[i]

@@ -406,8 +406,11 @@ func TestMisc(t *testing.T) {
 	if _, ok := e.Rule(2); ok {
 		t.Fatal("Rule(2) found")
 	}
-	if _, err := NewEngine(Config{Policy: 9}, nil); err == nil {
-		t.Fatal("unknown policy accepted")
+	var re *RuleError
+	if _, err := NewEngine(Config{Policy: 9}, nil); !errors.As(err, &re) || !errors.Is(err, ErrInvalidRule) || re.Field != "Config.Policy" {
+		t.Fatalf("unknown policy: err = %v, want a *RuleError on Config.Policy", err)
+	} else if want := "discount: config: Policy unknown policy 9"; err.Error() != want {
+		t.Fatalf("unknown policy: %q, want %q", err.Error(), want)
 	}
 	if MinorUnits("jpy") != 0 || MinorUnits("KWD") != 3 || MinorUnits("RON") != 2 || MinorUnits("XYZ") != 2 {
 		t.Fatal("MinorUnits")

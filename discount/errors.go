@@ -3,14 +3,15 @@ package discount
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
 
 // Sentinel errors. The typed errors below unwrap to them.
 var (
-	// ErrInvalidRule: a rule failed validation, or two rules share an id or
-	// a voucher code.
+	// ErrInvalidRule: a rule failed validation, two rules share an id or
+	// a voucher code, or the engine's [Config] is invalid.
 	ErrInvalidRule = errors.New("discount: invalid rule")
 	// ErrInvalidCart: a cart is malformed.
 	ErrInvalidCart = errors.New("discount: invalid cart")
@@ -21,7 +22,9 @@ var (
 	ErrNotRedeemed = errors.New("discount: voucher not redeemed")
 )
 
-// RuleError says which field of a rule is wrong. errors.As target: *RuleError.
+// RuleError says which field of a rule is wrong, or which field of the
+// engine's [Config] (then Rule is 0 and Field starts with "Config.", as in
+// "Config.Policy"). errors.As target: *RuleError.
 type RuleError struct {
 	Rule   RuleID
 	Field  string
@@ -30,6 +33,9 @@ type RuleError struct {
 
 // Error describes the problem for logs and people.
 func (e *RuleError) Error() string {
+	if f, ok := strings.CutPrefix(e.Field, "Config."); ok && e.Rule == 0 {
+		return fmt.Sprintf("discount: config: %s %s", f, e.Reason)
+	}
 	return fmt.Sprintf("discount: rule %d: %s %s", e.Rule, e.Field, e.Reason)
 }
 
