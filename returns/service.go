@@ -23,11 +23,15 @@ type Service struct {
 // keeps its records in store. store must hold the same orders as the store
 // orders runs on (simplest: one object implementing both oms.Store and
 // Store, like *memstore.Store): the service changes orders through
-// store's units of work so that they commit with the return records. An
-// invalid cfg is a *ValidationError.
+// store's units of work so that they commit with the return records. A
+// nil orders or store, or an invalid cfg, is a *ValidationError (errors.Is
+// ErrInvalid).
 func NewService(orders *oms.Service, store Store, cfg Config) (*Service, error) {
-	if orders == nil || store == nil {
-		return nil, errors.New("returns: NewService: nil order service or store")
+	switch {
+	case orders == nil:
+		return nil, &ValidationError{Field: "orders", Reason: "NewService needs an order service, got nil"}
+	case store == nil:
+		return nil, &ValidationError{Field: "store", Reason: "NewService needs a store, got nil"}
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err

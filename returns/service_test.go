@@ -454,3 +454,26 @@ func TestCreateEnforcesWindowInShopZone(t *testing.T) {
 		})
 	}
 }
+
+// NewService refuses nil arguments with the package's typed error, as it
+// does an invalid configuration.
+func TestNewServiceNilArguments(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, returns.Config{})
+	for _, tc := range []struct {
+		name   string
+		orders *oms.Service
+		store  returns.Store
+		field  string
+	}{
+		{"nil order service", nil, f.store, "orders"},
+		{"nil store", f.orders, nil, "store"},
+		{"both nil", nil, nil, "orders"},
+	} {
+		svc, err := returns.NewService(tc.orders, tc.store, returns.Config{})
+		var ve *returns.ValidationError
+		if svc != nil || !errors.As(err, &ve) || ve.Field != tc.field || !errors.Is(err, returns.ErrInvalid) {
+			t.Errorf("%s: NewService = %v, %v; want a *ValidationError on %s", tc.name, svc, err, tc.field)
+		}
+	}
+}
