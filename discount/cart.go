@@ -13,7 +13,7 @@ type Cart struct {
 	Groups   []GroupID // the client's groups
 	Channel  ChannelID
 	Store    StoreID
-	Currency string    // required
+	Currency string    // ISO 4217 code (any letter case), required
 	Voucher  string    // the code the client entered, if any
 	At       time.Time // when the cart is priced; required
 	Lines    []Line    // at least one

@@ -35,7 +35,9 @@
 // # Amounts and rounding
 //
 // A line's total is its unit price × quantity rounded half-up (half away
-// from zero) to the currency's minor unit ([MinorUnits]). Each rule's saving
+// from zero) to the currency's minor unit ([MinorUnits]: the repository's
+// ISO 4217 table, the one package oms rounds orders with; a rule or cart in
+// a code outside ISO 4217 is refused with a [*RuleError] or [*CartError]). Each rule's saving
 // on a line is computed at full precision and rounded the same way once:
 //
 //   - Percent: line total × value / 100, that is unit price × value / 100 per

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -81,7 +80,7 @@ func compile(r Rule) *compiled {
 	c := &compiled{
 		Rule: r, start: 0, end: math.MaxInt32,
 		code:         normCode(r.Voucher),
-		currency:     strings.ToUpper(strings.TrimSpace(r.Currency)),
+		currency:     normCurrency(r.Currency),
 		clients:      setOf(r.Clients),
 		cgroups:      setOf(r.ClientGroups),
 		products:     setOf(r.Products),
@@ -258,7 +257,7 @@ func (e *Engine) Apply(ctx context.Context, cart Cart) (Result, error) {
 		return Result{}, err
 	}
 	exp := MinorUnits(cart.Currency)
-	cur := strings.ToUpper(strings.TrimSpace(cart.Currency))
+	cur := normCurrency(cart.Currency)
 	day := DateOf(cart.At, e.loc).key()
 	base, subtotal := baseTotals(&cart, exp)
 
@@ -313,8 +312,8 @@ func checkCart(cart *Cart) error {
 		return &CartError{Line: line, Field: field, Reason: reason}
 	}
 	switch {
-	case strings.TrimSpace(cart.Currency) == "":
-		return bad(-1, "Currency", "empty")
+	case checkCurrency(cart.Currency) != "":
+		return bad(-1, "Currency", checkCurrency(cart.Currency))
 	case cart.At.IsZero():
 		return bad(-1, "At", "zero time")
 	case len(cart.Lines) == 0:

@@ -379,12 +379,18 @@ func TestSalePrices(t *testing.T) {
 		{Product: "A", Groups: []ProductGroupID{"tools"}, Price: dec("99.99")},
 		{Product: "B", Price: dec("20")},
 	}
-	got := e.SalePrices(3, "", "RON", at, items)
+	got, err := e.SalePrices(3, "", "RON", at, items)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []SalePrice{{Product: "A", Regular: dec("99.99"), Sale: dec("84.99"), Rules: []RuleID{2}}}
 	if d := cmp.Diff(want, got, decEqual); d != "" {
 		t.Fatalf("channel 3 (-want +got):\n%s", d)
 	}
-	got = e.SalePrices(1, "", "RON", at, items)
+	got, err = e.SalePrices(1, "", "RON", at, items)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want = []SalePrice{{Product: "A", Regular: dec("99.99"), Sale: dec("89.99"), Rules: []RuleID{1}, To: Date{2026, 3, 31}}}
 	if d := cmp.Diff(want, got, decEqual); d != "" {
 		t.Fatalf("channel 1 (-want +got):\n%s", d)
@@ -454,7 +460,10 @@ func TestSalePricesStackAll(t *testing.T) {
 		Rule{ID: 1, Name: "10%", Kind: Percent, Value: dec("10"), Products: []ProductID{"A"}, Start: Date{2026, 3, 1}, End: Date{2026, 3, 20}},
 		Rule{ID: 2, Name: "5 off", Kind: Fixed, Value: dec("5"), Currency: "RON", Products: []ProductID{"A"}, Start: Date{2026, 3, 5}, End: Date{2026, 3, 31}},
 	)
-	got := e.SalePrices(1, "", "RON", at, []CatalogItem{{Product: "A", Price: dec("100")}, {Product: "B", Price: dec("100")}})
+	got, err := e.SalePrices(1, "", "RON", at, []CatalogItem{{Product: "A", Price: dec("100")}, {Product: "B", Price: dec("100")}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Later start first: 100 − 5 = 95, then 10% = 85.50.
 	want := []SalePrice{{Product: "A", Regular: dec("100"), Sale: dec("85.50"), Rules: []RuleID{2, 1},
 		From: Date{2026, 3, 5}, To: Date{2026, 3, 20}}}

@@ -104,10 +104,13 @@ func ExampleEngine_SalePrices() {
 	if err != nil {
 		panic(err)
 	}
-	sales := engine.SalePrices(3, "shop-1", "RON", time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC), []discount.CatalogItem{
+	sales, err := engine.SalePrices(3, "shop-1", "RON", time.Date(2026, 5, 6, 9, 0, 0, 0, time.UTC), []discount.CatalogItem{
 		{Product: "mower", Groups: []discount.ProductGroupID{"garden"}, Price: d("1299.90")},
 		{Product: "drill", Groups: []discount.ProductGroupID{"tools"}, Price: d("349")},
 	})
+	if err != nil {
+		panic(err)
+	}
 	for _, s := range sales {
 		fmt.Printf("%s: %s → %s from %s to %s (rules %v)\n", s.Product, s.Regular.StringFixed(2), s.Sale.StringFixed(2), s.From, s.To, s.Rules)
 	}

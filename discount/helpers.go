@@ -3,7 +3,6 @@ package discount
 import (
 	"cmp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -51,10 +50,15 @@ type SalePrice struct {
 // price that automatic product-scoped rules give on the channel and store at
 // the given time, for pushing sale prices to a web shop. Only rules that
 // anyone can get count: no voucher, no client scope and no minimum order
-// value. Rules combine as the engine's policy says, on one unit.
-func (e *Engine) SalePrices(channel ChannelID, store StoreID, currency string, at time.Time, items []CatalogItem) []SalePrice {
+// value. Rules combine as the engine's policy says, on one unit. A currency
+// that is not an ISO 4217 code is a [*CartError] (Line -1, Field
+// "Currency"), so a sync never mistakes it for "no sales".
+func (e *Engine) SalePrices(channel ChannelID, store StoreID, currency string, at time.Time, items []CatalogItem) ([]SalePrice, error) {
+	if why := checkCurrency(currency); why != "" {
+		return nil, &CartError{Line: -1, Field: "Currency", Reason: why}
+	}
 	exp := MinorUnits(currency)
-	cur := strings.ToUpper(strings.TrimSpace(currency))
+	cur := normCurrency(currency)
 	day := DateOf(at, e.loc).key()
 	var out []SalePrice
 	for _, it := range items {
@@ -112,5 +116,5 @@ func (e *Engine) SalePrices(channel ChannelID, store StoreID, currency string, a
 		}
 		out = append(out, sp)
 	}
-	return out
+	return out, nil
 }

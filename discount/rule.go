@@ -102,9 +102,10 @@ type Rule struct {
 	// MinOrderValue is the cart subtotal (after tier pricing, before any
 	// discount) needed to activate the rule; zero means none.
 	MinOrderValue decimal.Decimal
-	// Currency of Value (when Fixed) and MinOrderValue; required when either
-	// is money, and then the rule matches only carts in that currency. Empty
-	// on a Percent rule without minimum: any currency.
+	// Currency of Value (when Fixed) and MinOrderValue, an ISO 4217 code in
+	// any letter case; required when either is money, and then the rule
+	// matches only carts in that currency. Empty on a Percent rule without
+	// minimum: any currency.
 	Currency string
 	// Voucher is the code a cart must carry; empty means automatic. Codes
 	// are compared trimmed and case-insensitively and are unique per engine;
@@ -158,6 +159,8 @@ func (r *Rule) Validate() error {
 		return bad("MinOrderValue", "negative")
 	case strings.TrimSpace(r.Currency) == "" && (r.Kind == Fixed || r.MinOrderValue.IsPositive()):
 		return bad("Currency", "empty on a rule with an amount of money")
+	case strings.TrimSpace(r.Currency) != "" && !KnownCurrency(r.Currency):
+		return bad("Currency", checkCurrency(r.Currency))
 	case r.Voucher != "" && normCode(r.Voucher) == "":
 		return bad("Voucher", "only white space (leave it empty for an automatic rule)")
 	case r.TotalLimit < 0:

@@ -33,7 +33,9 @@
 // entry. Unit prices are returned as written in the list. A cart line total is
 // unit price × quantity rounded once, half away from zero (half-up for the
 // non-negative amounts used here), to the currency's minor unit
-// ([MinorUnits]).
+// ([MinorUnits]), from the repository's ISO 4217 table, the one package oms
+// rounds orders with. A currency code outside ISO 4217 is refused: a
+// [*ListError] for a price list, a [*RequestError] for a request or cart.
 //
 // The package is pure: it does no I/O of its own and knows nothing of orders.
 package pricing

@@ -1,21 +1,32 @@
 package pricing
 
-import "strings"
+import (
+	"fmt"
+	"strings"
 
-// minorUnits lists the ISO 4217 currencies whose minor unit is not 2 decimals.
-var minorUnits = map[string]int32{
-	"BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0,
-	"KRW": 0, "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0,
-	"XOF": 0, "XPF": 0,
-}
+	"github.com/azuvio/omnisales/internal/currency"
+)
 
-// MinorUnits returns the number of decimals of the currency's minor unit
-// (2 for RON and EUR, 0 for JPY, 3 for KWD). Codes are compared upper-cased;
-// an unknown code gets 2.
-func MinorUnits(currency string) int32 {
-	if n, ok := minorUnits[strings.ToUpper(currency)]; ok {
-		return n
+// MinorUnits returns the number of decimals of the currency's minor unit as
+// the ISO 4217 table of the repository gives them, the one package oms
+// rounds with (2 for RON and EUR, 0 for JPY, 3 for KWD, 4 for CLF). Codes are
+// compared trimmed and upper-cased. A code outside ISO 4217 gets 2; price
+// lists, requests and carts in such a code are refused ([KnownCurrency]).
+func MinorUnits(code string) int32 { return currency.MinorUnits(normCurrency(code)) }
+
+// KnownCurrency reports whether code (trimmed, any letter case) is an
+// active ISO 4217 code.
+func KnownCurrency(code string) bool { return currency.Known(normCurrency(code)) }
+
+func normCurrency(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+
+// checkCurrency returns why code cannot be a currency, or "".
+func checkCurrency(code string) string {
+	switch {
+	case strings.TrimSpace(code) == "":
+		return "empty"
+	case !KnownCurrency(code):
+		return fmt.Sprintf("%q is not an ISO 4217 code", code)
 	}
-	return 2
+	return ""
 }

@@ -55,7 +55,7 @@ type PriceList struct {
 	Client   ClientID  // the owner when Tier is TierClient
 	Group    GroupID   // the owner when Tier is TierGroup
 	Channel  ChannelID // the owner when Tier is TierChannel (non-zero)
-	Currency string    // ISO 4217 code, required; every entry is in it
+	Currency string    // ISO 4217 code (any letter case), required; every entry is in it
 	Entries  []Entry
 }
 
@@ -91,8 +91,8 @@ func (l PriceList) Validate() error {
 	if strings.TrimSpace(l.ID) == "" {
 		return bad(-1, "ID", "empty")
 	}
-	if strings.TrimSpace(l.Currency) == "" {
-		return bad(-1, "Currency", "empty")
+	if why := checkCurrency(l.Currency); why != "" {
+		return bad(-1, "Currency", why)
 	}
 	switch l.Tier {
 	case TierClient:

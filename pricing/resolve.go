@@ -58,7 +58,7 @@ type Request struct {
 	Client   ClientID  // may be empty (no client tier)
 	Groups   []GroupID // the client's groups
 	Channel  ChannelID // 0 = no channel tier
-	Currency string    // required
+	Currency string    // ISO 4217 code (any letter case), required
 	Quantity int64     // whole units, at least 1
 	At       time.Time // the moment priced; the zero time is a request error
 }
@@ -78,8 +78,8 @@ func (r *Request) check(line int) error {
 	switch {
 	case r.Product == "":
 		return bad("Product", "empty")
-	case strings.TrimSpace(r.Currency) == "":
-		return bad("Currency", "empty")
+	case checkCurrency(r.Currency) != "":
+		return bad("Currency", checkCurrency(r.Currency))
 	case r.Quantity < 1:
 		return bad("Quantity", fmt.Sprintf("%d is below 1", r.Quantity))
 	case r.At.IsZero():
@@ -189,7 +189,7 @@ type Cart struct {
 	Client   ClientID
 	Groups   []GroupID
 	Channel  ChannelID
-	Currency string
+	Currency string // ISO 4217 code (any letter case), required
 	At       time.Time
 	Lines    []Line
 }
@@ -219,8 +219,8 @@ type CartPrice struct {
 // the first line that cannot be priced returns its error (a [*RequestError]
 // or, wrapped with the line index, a [*NoPriceError]) and no partial result.
 func ResolveCart(ctx context.Context, src Source, cart Cart) (CartPrice, error) {
-	if strings.TrimSpace(cart.Currency) == "" {
-		return CartPrice{}, &RequestError{Line: -1, Field: "Currency", Reason: "empty"}
+	if why := checkCurrency(cart.Currency); why != "" {
+		return CartPrice{}, &RequestError{Line: -1, Field: "Currency", Reason: why}
 	}
 	if cart.At.IsZero() {
 		return CartPrice{}, &RequestError{Line: -1, Field: "At", Reason: "zero time"}
