@@ -25,9 +25,12 @@ type Config struct {
 	Location *time.Location
 	// Fee is the restocking fee (omni_fee_for_return_order) for lines
 	// whose vendor has no entry in VendorFees. The zero Fee charges
-	// nothing.
+	// nothing. A percentage must be within 0–MaxFeePercent (the guide's
+	// 0–10% of value), a fixed amount not negative; NewService refuses
+	// anything else with a *ValidationError.
 	Fee Fee
-	// VendorFees overrides Fee for the lines of a vendor.
+	// VendorFees overrides Fee for the lines of a vendor, with the same
+	// limits.
 	VendorFees map[string]Fee
 	// VendorOf names the vendor of a line. nil uses Line.ProductGroup,
 	// the nearest thing to a vendor an oms.Line carries.
@@ -52,10 +55,15 @@ func Days(n int) *int { return &n }
 // FeeKind says how a restocking fee is computed.
 type FeeKind int
 
+// MaxFeePercent is the largest percentage a FeePercent fee may charge:
+// the guide's omni_fee_for_return_order is 0–10% of the value.
+const MaxFeePercent = 10
+
 // Fee kinds. The zero kind charges nothing.
 const (
 	NoFee FeeKind = iota
-	// FeePercent charges Value percent (0–100) of the returned value.
+	// FeePercent charges Value percent (0–MaxFeePercent, fractions
+	// allowed) of the returned value.
 	FeePercent
 	// FeeFixed charges Value, an amount in the order's currency, once per
 	// return (per vendor when set in VendorFees).
@@ -70,7 +78,8 @@ type Fee struct {
 	Value decimal.Decimal
 }
 
-// PercentFee returns a fee of pct percent of the returned value.
+// PercentFee returns a fee of pct percent of the returned value; pct must
+// be within 0–MaxFeePercent for NewService to accept it.
 func PercentFee(pct decimal.Decimal) Fee { return Fee{Kind: FeePercent, Value: pct} }
 
 // FixedFee returns a fixed fee per return, in the order's currency.
@@ -110,8 +119,9 @@ func (f Fee) validate(field string) error {
 	case NoFee:
 		return nil
 	case FeePercent:
-		if f.Value.IsNegative() || f.Value.GreaterThan(decimal.NewFromInt(100)) {
-			return &ValidationError{Field: field, Reason: "percentage must be between 0 and 100, got " + f.Value.String()}
+		if f.Value.IsNegative() || f.Value.GreaterThan(decimal.NewFromInt(MaxFeePercent)) {
+			return &ValidationError{Field: field, Reason: fmt.Sprintf("percentage must be between 0 and %d (the guide's 0–10%% of value), got %s",
+				MaxFeePercent, f.Value)}
 		}
 	case FeeFixed:
 		if f.Value.IsNegative() {

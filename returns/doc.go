@@ -63,7 +63,10 @@
 //
 // The restocking fee ([Fee]: a percentage of the returned value or a fixed
 // amount) is charged on the value paid for the returned items, tax
-// included. Items of a vendor listed in [Config].VendorFees pay that
+// included. A percentage is 0–10 ([MaxFeePercent], the guide's
+// omni_fee_for_return_order of 0–10% of value) and a fixed amount is not
+// negative; [NewService] refuses any other [Config].Fee or VendorFees entry
+// with a [*ValidationError]. Items of a vendor listed in [Config].VendorFees pay that
 // vendor's fee on their value; all other items together pay the general
 // [Config].Fee once. A fee never exceeds the value it is charged on, so
 // refund + fee = value and the refund is never negative. The refund due is

@@ -35,7 +35,8 @@ func TestFees(t *testing.T) {
 		{"global fixed", Config{Fee: FixedFee(dec("15"))}, all, "15"},
 		{"fixed capped at value", Config{Fee: FixedFee(dec("15"))}, onlyC, "0.05"},
 		{"zero percent", Config{Fee: PercentFee(decimal.Zero)}, all, "0"},
-		{"hundred percent", Config{Fee: PercentFee(dec("100"))}, all, "140.85"},
+		{"ten percent, the most allowed", Config{Fee: PercentFee(dec("10"))}, onlyC, "0.01"}, // 0.005 → 0.01
+		{"fractional percent", Config{Fee: PercentFee(dec("7.5"))}, all, "10.56"},            // 10.56375
 		{"vendor percent override", Config{Fee: PercentFee(dec("10")), VendorFees: map[string]Fee{"acme": PercentFee(dec("5"))}},
 			all, "8.14"}, // acme 5% of 119.00 = 5.95; rest 10% of 21.85 = 2.185 → 2.19
 		{"vendor fixed override", Config{Fee: PercentFee(dec("10")), VendorFees: map[string]Fee{"bolt": FixedFee(dec("3"))}},

@@ -32,7 +32,7 @@ func TestPropertyReturnsModel(t *testing.T) {
 		}
 		switch rapid.IntRange(0, 2).Draw(rt, "feeKind") {
 		case 1:
-			cfg.Fee = returns.PercentFee(decimal.NewFromInt(rapid.Int64Range(0, 100).Draw(rt, "pct")))
+			cfg.Fee = returns.PercentFee(decimal.NewFromInt(rapid.Int64Range(0, returns.MaxFeePercent).Draw(rt, "pct")))
 		case 2:
 			cfg.Fee = returns.FixedFee(decimal.New(rapid.Int64Range(0, 5000).Draw(rt, "fixed"), -2))
 		}

@@ -477,3 +477,44 @@ func TestNewServiceNilArguments(t *testing.T) {
 		}
 	}
 }
+
+// The restocking fee percentage is the guide's omni_fee_for_return_order,
+// 0–10% of value, globally and per vendor; a fixed fee only has to be
+// non-negative. Anything else is a *ValidationError naming the setting.
+func TestFeeLimits(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, returns.Config{})
+	tests := []struct {
+		name  string
+		cfg   returns.Config
+		field string // "" = accepted
+	}{
+		{"no fee", returns.Config{}, ""},
+		{"0%", returns.Config{Fee: returns.PercentFee(d("0"))}, ""},
+		{"9.99%", returns.Config{Fee: returns.PercentFee(d("9.99"))}, ""},
+		{"10%", returns.Config{Fee: returns.PercentFee(d("10"))}, ""},
+		{"10.01%", returns.Config{Fee: returns.PercentFee(d("10.01"))}, "config.fee"},
+		{"11%", returns.Config{Fee: returns.PercentFee(d("11"))}, "config.fee"},
+		{"100%", returns.Config{Fee: returns.PercentFee(d("100"))}, "config.fee"},
+		{"-1%", returns.Config{Fee: returns.PercentFee(d("-1"))}, "config.fee"},
+		{"vendor 10%", returns.Config{VendorFees: map[string]returns.Fee{"acme": returns.PercentFee(d("10"))}}, ""},
+		{"vendor 12%", returns.Config{VendorFees: map[string]returns.Fee{"acme": returns.PercentFee(d("12"))}}, "config.vendor_fees[acme]"},
+		{"fixed 0", returns.Config{Fee: returns.FixedFee(d("0"))}, ""},
+		{"fixed 500, above 10% of most orders", returns.Config{Fee: returns.FixedFee(d("500"))}, ""},
+		{"fixed -0.01", returns.Config{Fee: returns.FixedFee(d("-0.01"))}, "config.fee"},
+		{"unknown kind", returns.Config{Fee: returns.Fee{Kind: 9, Value: d("1")}}, "config.fee"},
+	}
+	for _, tc := range tests {
+		_, err := returns.NewService(f.orders, f.store, tc.cfg)
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("%s: refused: %v", tc.name, err)
+			}
+			continue
+		}
+		var ve *returns.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field || !errors.Is(err, returns.ErrInvalid) {
+			t.Errorf("%s: NewService = %v, want a *ValidationError on %s", tc.name, err, tc.field)
+		}
+	}
+}
