@@ -2,6 +2,8 @@ package oms
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
 	"github.com/shopspring/decimal"
 )
@@ -50,12 +52,36 @@ type ChannelSettings struct {
 	// Currency is the channel's selling currency; an order in another
 	// currency is refused with ErrCurrencyMismatch. "": any currency.
 	Currency string
+	// PaymentMethods lists the payment methods the channel accepts; an
+	// order with another one is refused with a *ValidationError on
+	// "payment_method". nil: any method (and none).
+	PaymentMethods []string
+	// ClientGroups lists the client groups that may buy through the
+	// channel (the guide's "client groups with access"); an order for a
+	// client in none of them is refused with a *ValidationError on
+	// "client.groups" wrapping ErrForbidden. nil: every client.
+	ClientGroups []string
+}
+
+// admits checks an order's payment method and client against the
+// channel's lists.
+func (set *ChannelSettings) admits(n *NewOrder) error {
+	if set.PaymentMethods != nil && !slices.Contains(set.PaymentMethods, n.PaymentMethod) {
+		return &ValidationError{Field: "payment_method", Reason: fmt.Sprintf("channel %s/%d does not accept %q", n.Channel.Type, n.Channel.ID, n.PaymentMethod)}
+	}
+	if set.ClientGroups != nil && !slices.ContainsFunc(n.Client.Groups, func(g string) bool { return slices.Contains(set.ClientGroups, g) }) {
+		return &ValidationError{Field: "client.groups", Kind: ErrForbidden,
+			Reason: fmt.Sprintf("client %s is in no group with access to channel %s/%d", n.Client.ID, n.Channel.Type, n.Channel.ID)}
+	}
+	return nil
 }
 
 // ChannelPolicy gives the settings of a channel. It returns an error
 // wrapping ErrUnknownChannel for a channel that is not configured. The
 // channels package implements it.
 type ChannelPolicy interface {
+	// ChannelSettings returns ch's settings, or an error wrapping
+	// ErrUnknownChannel when ch is not configured.
 	ChannelSettings(ctx context.Context, ch ChannelRef) (ChannelSettings, error)
 }
 
@@ -71,11 +97,13 @@ func (f ChannelPolicyFunc) ChannelSettings(ctx context.Context, ch ChannelRef) (
 // from the order's events, and may run more than once for one order
 // (at-least-once delivery): make it idempotent on the order id.
 type Invoicer interface {
+	// CreateInvoice issues the invoice of o, which has just been confirmed.
 	CreateInvoice(ctx context.Context, o Order) error
 }
 
 // DeliveryNoteCreator creates the warehouse delivery note for a confirmed
 // order. Like Invoicer, it runs after commit and must be idempotent.
 type DeliveryNoteCreator interface {
+	// CreateDeliveryNote creates the delivery note of o, just confirmed.
 	CreateDeliveryNote(ctx context.Context, o Order) error
 }

@@ -142,7 +142,7 @@ func TestDiscountLogNeedsAStoreThatKeepsIt(t *testing.T) {
 		t.Fatalf("read: %v", err)
 	}
 	n.DiscountLog = nil
-	if _, err := svc.Place(ctx, operator, n); err != nil {
+	if _, err := svc.Place(ctx, discounter, n); err != nil {
 		t.Fatalf("place without a log: %v", err)
 	}
 }

@@ -33,6 +33,10 @@ var (
 	// ErrUnsupported: the store lacks an optional part the call needs (a
 	// discount log).
 	ErrUnsupported = errors.New("oms: not supported by the store")
+	// ErrLinesFrozen: the lines' commercial fields (products, quantities,
+	// prices, discounts, tax rates) may no longer change, because the
+	// order was confirmed or paid. The detail is a *ValidationError.
+	ErrLinesFrozen = errors.New("oms: order lines are frozen")
 )
 
 // TransitionError says why an event was refused. errors.As target:
@@ -47,6 +51,7 @@ type TransitionError struct {
 	Detail string
 }
 
+// Error says which event was refused from which status, by which guard.
 func (e *TransitionError) Error() string {
 	msg := fmt.Sprintf("oms: order %s: %s from %s refused by %s", e.OrderID, e.Event, e.From, e.Guard)
 	if e.Detail != "" {
@@ -66,6 +71,7 @@ type ForbiddenError struct {
 	Action     string
 }
 
+// Error names the actor, the action and the permission it needs.
 func (e *ForbiddenError) Error() string {
 	return fmt.Sprintf("oms: %s may not %s (needs %s)", e.Actor, e.Action, e.Permission)
 }
@@ -82,6 +88,7 @@ type ValidationError struct {
 	Kind   error
 }
 
+// Error names the field and the reason.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("oms: invalid %s: %s", e.Field, e.Reason)
 }
@@ -98,6 +105,7 @@ func (e *ValidationError) Unwrap() []error {
 // target: *UnknownStatusError. It wraps ErrUnknownStatus.
 type UnknownStatusError struct{ Value string }
 
+// Error quotes the value that is not a status.
 func (e *UnknownStatusError) Error() string { return fmt.Sprintf("oms: unknown status %q", e.Value) }
 
 // Unwrap returns ErrUnknownStatus.

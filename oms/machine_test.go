@@ -137,6 +137,9 @@ func TestLifecycleProperties(t *testing.T) {
 					if o.Status == oms.Confirmed && o.ApprovalRequired && o.Approval != oms.ApprovalApproved {
 						t.Fatalf("%s Confirmed with approval %s", id, o.Approval)
 					}
+					if o.Channel.Type == oms.ChannelPortal && o.Totals.Total.GreaterThan(dec("1000")) && !o.ApprovalRequired {
+						t.Fatalf("%s: total %s is over the rule's threshold but needs no approval", id, o.Totals.Total)
+					}
 					if o.Status == oms.Shipping && o.Shipment.AWB == "" {
 						t.Fatalf("%s Shipping without an AWB", id)
 					}

@@ -166,6 +166,11 @@ func (o *Order) AwaitingApproval() bool {
 // FullyPaid reports whether the amount paid covers the total.
 func (o *Order) FullyPaid() bool { return o.Paid.GreaterThanOrEqual(o.Totals.Total) }
 
+// Next returns the status ev would move the order to, per the lifecycle
+// table (guards not evaluated). Unlike the package-level Next it resolves
+// resume and reject_return to the status the order remembers.
+func (o *Order) Next(ev EventName) (Status, bool) { return lifecycle.step(o.Status, ev, o.HeldFrom) }
+
 // Available returns, sorted, the events the table allows from the order's
 // current status (guards not evaluated).
 func (o *Order) Available() []EventName { return AvailableEvents(o.Status) }

@@ -72,9 +72,11 @@ func PortalClient(clientID string) Actor {
 }
 
 // System is the actor for automatic changes (sync, auto-confirm). It holds
-// every permission; use it only for the library's own automation.
+// the operational permissions but not PermApprove: approving an order is a
+// manager's decision (the guide's sales manager), never automation's. Use
+// it only for the library's own automation.
 func System(id string) Actor {
-	return Actor{ID: id, Automated: true, Permissions: []Permission{PermView, PermCreate, PermEdit, PermApprove, PermDeliveryNotes,
+	return Actor{ID: id, Automated: true, Permissions: []Permission{PermView, PermCreate, PermEdit, PermDeliveryNotes,
 		PermAWB, PermReturnsView, PermReturnsApprove, PermSettings}}
 }
 

@@ -143,6 +143,9 @@ func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, er
 	if err != nil {
 		return Order{}, err
 	}
+	if err := set.admits(&n); err != nil {
+		return Order{}, err
+	}
 	if set.Currency != "" && set.Currency != n.Currency {
 		return Order{}, &ValidationError{Field: "currency", Reason: fmt.Sprintf("channel %s/%d sells in %s, the order is in %s",
 			n.Channel.Type, n.Channel.ID, set.Currency, n.Currency), Kind: ErrCurrencyMismatch}
@@ -181,6 +184,9 @@ func (s *Service) Place(ctx context.Context, actor Actor, n NewOrder) (Order, er
 		if call.log, err = discountRows(n.DiscountLog, o); err != nil {
 			return Order{}, err
 		}
+	}
+	if i := manualDiscount(o.Lines, call.log); i >= 0 && !canDiscount(actor) {
+		return Order{}, forbid(actor, PermDiscounts, "grant a discount the discount log does not account for ("+lineField(i, "discount")+")")
 	}
 	if err := s.store.Do(ctx, call.run); err != nil {
 		return Order{}, fmt.Errorf("oms: place order: %w", err)
@@ -273,6 +279,8 @@ type Change struct {
 	// event types), unreachable from other packages.
 	coreEdit func(o *Order) error
 	coreEmit []EventType
+	// coreNote, when set, is history's reason instead of Reason.
+	coreNote string
 }
 
 // readOnly are permissions that grant no write by themselves.
@@ -383,8 +391,10 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 		}
 	}
 	from := o.Status
+	var reapprove bool
 	if c.Edit != nil {
-		if err := s.edit(o, c.Edit); err != nil {
+		var err error
+		if reapprove, err = s.edit(actor, o, c.Edit); err != nil {
 			return err
 		}
 	}
@@ -419,7 +429,11 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 	if err := tx.Update(ctx, o); err != nil {
 		return err
 	}
-	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: now, Actor: actor.ID, From: from, To: to, Event: c.Event, Reason: c.Reason}); err != nil {
+	note := c.Reason
+	if c.coreNote != "" {
+		note = c.coreNote
+	}
+	if err := tx.AppendHistory(ctx, HistoryEntry{OrderID: o.ID, At: now, Actor: actor.ID, From: from, To: to, Event: c.Event, Reason: note}); err != nil {
 		return err
 	}
 	// Status changed first, then the change's own types; a change of facts
@@ -439,6 +453,13 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 			return err
 		}
 	}
+	if reapprove {
+		e.ID, e.Type, e.Reason = 0, EventApprovalRequested, o.ApprovalRule
+		if err := tx.AppendEvent(ctx, e); err != nil {
+			return err
+		}
+		e.Reason = c.Reason
+	}
 	for _, types := range [2][]EventType{c.coreEmit, c.Emit} {
 		for _, t := range types {
 			e.ID, e.Type = 0, t
@@ -451,21 +472,120 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 }
 
 // edit runs a caller's Edit on o and refuses a result that touches the
-// core's own fields or breaks the order's invariants. Lines that changed
-// get their totals recomputed (the delivery fee is kept).
-func (s *Service) edit(o *Order, fn func(o *Order) error) error {
+// core's own fields or breaks the order's invariants. When the lines'
+// commercial fields changed it also checks that they may still change
+// (before confirmation and payment), that a changed discount comes from
+// someone allowed to grant one, recomputes the totals (the delivery fee is
+// kept) and runs the approval rules again on the new total. It reports
+// whether the order now waits for a new approval.
+func (s *Service) edit(actor Actor, o *Order, fn func(o *Order) error) (bool, error) {
 	before := *o
 	before.Lines = slices.Clone(o.Lines)
 	if err := fn(o); err != nil {
-		return err
+		return false, err
 	}
 	if f := coreFieldChanged(&before, o); f != "" {
-		return &ValidationError{Field: f, Reason: "kept by the core; Change.Edit may not change it"}
+		return false, &ValidationError{Field: f, Reason: "kept by the core; Change.Edit may not change it"}
 	}
-	if !slices.Equal(before.Lines, o.Lines) {
-		o.Totals = ComputeTotals(o.Lines, o.Currency, before.Totals.DeliveryFee)
+	changed, discounted := linesChanged(before.Lines, o.Lines)
+	if !changed {
+		if !slices.Equal(before.Lines, o.Lines) {
+			// Equal values in new decimals: keep the totals consistent anyway.
+			o.Totals = ComputeTotals(o.Lines, o.Currency, before.Totals.DeliveryFee)
+		}
+		return false, o.Check()
 	}
-	return o.Check()
+	if !linesEditable(before.Status, before.HeldFrom) {
+		return false, &ValidationError{Field: "lines", Kind: ErrLinesFrozen,
+			Reason: "products, quantities, prices, discounts and tax rates cannot change in status " + before.Status.String()}
+	}
+	if discounted && !canDiscount(actor) {
+		return false, forbid(actor, PermDiscounts, "change a line's discount")
+	}
+	o.Totals = ComputeTotals(o.Lines, o.Currency, before.Totals.DeliveryFee)
+	if err := o.Check(); err != nil {
+		return false, err
+	}
+	return s.reapprove(o, before.Totals.Total), nil
+}
+
+// reapprove runs the approval rules again after the lines changed. An order
+// that a rule now covers waits for approval; one approved for a smaller
+// total waits again, since the manager approved another amount. A pending
+// or rejected decision stands, and an order that falls under every
+// threshold keeps its pending approval (a manager still decides).
+func (s *Service) reapprove(o *Order, oldTotal decimal.Decimal) bool {
+	rule, ok := matchApproval(s.cfg.ApprovalRules, o)
+	if !ok {
+		return false
+	}
+	switch {
+	case !o.ApprovalRequired:
+	case o.Approval == ApprovalApproved && o.Totals.Total.GreaterThan(oldTotal):
+	default:
+		return false
+	}
+	o.ApprovalRequired, o.Approval, o.ApprovalRule, o.RejectReason = true, ApprovalPending, rule.Name, ""
+	return true
+}
+
+// linesEditable reports whether an order in status st (held from heldFrom
+// when On Hold) may still change its lines' commercial fields: only before
+// it is confirmed or paid, when no invoice or payment rests on them.
+func linesEditable(st, heldFrom Status) bool {
+	if st == OnHold {
+		st = heldFrom
+	}
+	switch st {
+	case Draft, Processing, PendingPayment, StockUnavailable:
+		return true
+	}
+	return false
+}
+
+// linesChanged compares the commercial fields of two line lists (product,
+// SKU, group, quantity, unit price, discount, tax rate; not the name or the
+// fulfilment facts). discounted reports a line whose discount changed or a
+// new line that carries one.
+func linesChanged(a, b []Line) (changed, discounted bool) {
+	changed = len(a) != len(b)
+	for i := range b {
+		if i >= len(a) {
+			discounted = discounted || !b[i].Discount.IsZero()
+			continue
+		}
+		x, y := &a[i], &b[i]
+		if !x.Discount.Equal(y.Discount) {
+			changed, discounted = true, true
+		}
+		if x.ProductID != y.ProductID || x.SKU != y.SKU || x.ProductGroup != y.ProductGroup || x.Quantity != y.Quantity ||
+			!x.UnitPrice.Equal(y.UnitPrice) || !x.TaxRate.Equal(y.TaxRate) {
+			changed = true
+		}
+	}
+	return changed, discounted
+}
+
+// canDiscount reports whether actor may grant a discount by hand: staff
+// with PermDiscounts, or the library's automation (imports keep the
+// discounts the shop gave). A portal client never may.
+func canDiscount(a Actor) bool {
+	return a.ClientID == "" && (a.Automated || a.Can(PermDiscounts))
+}
+
+// manualDiscount returns the index of the first line with a discount that
+// no row of the discount log accounts for, or -1. (discountRows has
+// already checked that logged products' rows add up to their lines.)
+func manualDiscount(lines []Line, log []discount.LogRow) int {
+	for i := range lines {
+		if lines[i].Discount.IsZero() {
+			continue
+		}
+		if !slices.ContainsFunc(log, func(r discount.LogRow) bool { return string(r.Product) == lines[i].ProductID }) {
+			return i
+		}
+	}
+	return -1
 }
 
 // coreFieldChanged names the first core-owned field that differs, or "".
@@ -595,6 +715,9 @@ func (s *Service) MarkStockUnavailable(ctx context.Context, actor Actor, id, rea
 // Return, Refund included) the payment is recorded as a fact and the status
 // stays as it is.
 func (s *Service) RecordPayment(ctx context.Context, actor Actor, id string, amount decimal.Decimal) (Order, error) {
+	if actor.ClientID != "" || !actor.Can(PermEdit) {
+		return Order{}, forbid(actor, PermEdit, "record a payment")
+	}
 	if !amount.IsPositive() {
 		return Order{}, &ValidationError{Field: "amount", Reason: "payment must be positive"}
 	}
@@ -630,7 +753,10 @@ func (s *Service) Approve(ctx context.Context, actor Actor, id string) (Order, e
 // notified through the EventRejected event. The order keeps its status and
 // can no longer be confirmed.
 func (s *Service) Reject(ctx context.Context, actor Actor, id, reason string) (Order, error) {
-	if reason == "" {
+	if !actor.Can(PermApprove) || actor.ClientID != "" {
+		return Order{}, forbid(actor, PermApprove, "decide on an approval")
+	}
+	if strings.TrimSpace(reason) == "" {
 		return Order{}, &ValidationError{Field: "reason", Reason: "a rejection needs a reason"}
 	}
 	return s.decide(ctx, actor, id, ApprovalRejected, reason)
@@ -640,13 +766,15 @@ func (s *Service) decide(ctx context.Context, actor Actor, id string, a Approval
 	if !actor.Can(PermApprove) || actor.ClientID != "" {
 		return Order{}, forbid(actor, PermApprove, "decide on an approval")
 	}
-	ev := EventApproved
+	// History has no lifecycle event for a decision: its reason says what
+	// was decided, so a rejection reason can never read as an approval.
+	ev, note := EventApproved, "approval: approved"
 	if a == ApprovalRejected {
-		ev = EventRejected
+		ev, note = EventRejected, "approval: rejected: "+reason
 	} else {
 		reason = "approved"
 	}
-	return s.Apply(ctx, actor, id, Change{Reason: reason, coreEmit: []EventType{ev}, Permission: PermApprove,
+	return s.Apply(ctx, actor, id, Change{Reason: reason, coreNote: note, coreEmit: []EventType{ev}, Permission: PermApprove,
 		coreEdit: func(o *Order) error {
 			if !o.ApprovalRequired || o.Approval != ApprovalPending {
 				detail := "no approval required"
@@ -654,6 +782,15 @@ func (s *Service) decide(ctx context.Context, actor Actor, id string, a Approval
 					detail = "already " + o.Approval.String()
 				}
 				return &TransitionError{OrderID: o.ID, From: o.Status, Event: EventName(ev), Guard: "approval", Detail: detail}
+			}
+			switch o.Status {
+			case Draft, Processing, PendingPayment, Paid, StockUnavailable, OnHold:
+			default:
+				// A decision matters only while the order can still be
+				// confirmed; on a cancelled or failed order it would set
+				// off workflows for nothing.
+				return &TransitionError{OrderID: o.ID, From: o.Status, Event: EventName(ev), Guard: "approval",
+					Detail: "the order can no longer be confirmed"}
 			}
 			o.Approval = a
 			if a == ApprovalRejected {
@@ -666,16 +803,16 @@ func (s *Service) decide(ctx context.Context, actor Actor, id string, a Approval
 // Get returns an order. Staff need PermView; a portal client sees only
 // their own orders.
 func (s *Service) Get(ctx context.Context, actor Actor, id string) (Order, error) {
+	// Permission first, so an actor without it cannot tell which ids exist.
+	if actor.ClientID == "" && !actor.Can(PermView) {
+		return Order{}, forbid(actor, PermView, "view orders")
+	}
 	o, err := s.store.Get(ctx, id)
 	if err != nil {
 		return Order{}, err
 	}
-	if actor.ClientID != "" {
-		if o.Client.ID != actor.ClientID {
-			return Order{}, ErrNotFound // do not reveal other clients' orders
-		}
-	} else if !actor.Can(PermView) {
-		return Order{}, forbid(actor, PermView, "view orders")
+	if actor.ClientID != "" && o.Client.ID != actor.ClientID {
+		return Order{}, ErrNotFound // do not reveal other clients' orders
 	}
 	return o, nil
 }
@@ -718,10 +855,28 @@ func (s *Service) BackOrders(ctx context.Context, actor Actor, f Filter, p Page)
 	return s.List(ctx, actor, f, p)
 }
 
-// onConfirmed runs the channel's document automation after commit.
+// onConfirmed runs the channel's document automation after commit, once
+// per order: an order that comes back to Confirmed (resumed from On Hold,
+// confirmed again after Stock Unavailable) already has its documents.
 func (s *Service) onConfirmed(ctx context.Context, e Event) error {
-	if e.To != Confirmed || e.From == Confirmed {
+	if e.To != Confirmed || e.From == Confirmed || e.Event == EvResume {
 		return nil
+	}
+	if e.From == StockUnavailable {
+		// Stock Unavailable may be entered after a first confirmation: look
+		// for an earlier one in the history.
+		h, err := s.store.History(ctx, e.OrderID)
+		if err != nil {
+			return err
+		}
+		for _, x := range h {
+			if x.To == Confirmed && x.From != Confirmed {
+				if x.At.Before(e.At) {
+					return nil
+				}
+				break
+			}
+		}
 	}
 	set, err := s.settings(ctx, e.Channel)
 	if err != nil {

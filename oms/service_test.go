@@ -16,9 +16,11 @@ import (
 var (
 	ctx      = context.Background()
 	operator = oms.Staff("ana", oms.RoleOperator)
-	manager  = oms.Staff("mihai", oms.RoleSalesManager)
-	portal   = oms.ChannelRef{Type: oms.ChannelPortal, ID: 2}
-	pos      = oms.ChannelRef{Type: oms.ChannelPOS, ID: 1}
+	// discounter is an operator who may also grant trade discounts by hand.
+	discounter = oms.Staff("ana", oms.RoleOperator, []oms.Permission{oms.PermDiscounts})
+	manager    = oms.Staff("mihai", oms.RoleSalesManager)
+	portal     = oms.ChannelRef{Type: oms.ChannelPortal, ID: 2}
+	pos        = oms.ChannelRef{Type: oms.ChannelPOS, ID: 1}
 )
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -78,7 +80,7 @@ func TestPlaceComputesTotals(t *testing.T) {
 	svc, _ := newService(t)
 	n := cart(portal, "10.005", 3)
 	n.Lines = append(n.Lines, oms.Line{ProductID: "P2", Quantity: 1, UnitPrice: dec("0.10"), Discount: dec("0.05"), TaxRate: dec("9")})
-	o, err := svc.Place(ctx, operator, n)
+	o, err := svc.Place(ctx, discounter, n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ cancelled                          SO-1003  status Cancelled (8)          approv
 
 History of SO-1001
    place                    Draft (0)          → Draft (0)          by client:C-1042
-   (approved)               Draft (0)          → Draft (0)          by mihai (sales manager)
+   (approval: approved)     Draft (0)          → Draft (0)          by mihai (sales manager)
    confirm                  Draft (0)          → Confirmed (3)      by ana (operator)
    ship                     Confirmed (3)      → Shipping (4)       by ana (operator)
    deliver                  Shipping (4)       → Delivered (5)      by ana (operator)

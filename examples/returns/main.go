@@ -49,7 +49,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	operator := oms.Staff("ana", oms.RoleOperator)
+	operator := oms.Staff("ana", oms.RoleOperator, []oms.Permission{oms.PermDiscounts}) // she grants the trade discounts by hand
 	supervisor := oms.Staff("dan", oms.RoleReturnsSupervisor)
 	client := oms.PortalClient("acme")
 
