@@ -28,7 +28,7 @@ func shop(cfg returns.Config) (*returns.Service, *oms.Service, *time.Time, oms.O
 	if err != nil {
 		panic(err)
 	}
-	ops := oms.Staff("ana", oms.RoleOperator)
+	ops := oms.Staff("ana", oms.RoleOperator, []oms.Permission{oms.PermDiscounts}) // she grants the drills' discount by hand
 	fee := decimal.NewFromInt(20)
 	o, err := orders.Place(ctx, ops, oms.NewOrder{
 		Channel: oms.ChannelRef{Type: oms.ChannelPortal, ID: 1}, Type: "b2b", Client: oms.Client{ID: "acme"},

@@ -38,7 +38,7 @@ func (c *clock) Advance(d time.Duration) {
 
 var (
 	t0         = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	staff      = oms.Staff("op", oms.RoleOperator, oms.RoleSalesManager, oms.RoleReturnsSupervisor)
+	staff      = oms.Staff("op", oms.RoleOperator, oms.RoleSalesManager, oms.RoleReturnsSupervisor, []oms.Permission{oms.PermDiscounts}) // places orders with hand-given discounts
 	supervisor = oms.Staff("sup", oms.RoleReturnsSupervisor)
 	operator   = oms.Staff("opr", oms.RoleOperator)
 	client     = oms.PortalClient("c1")
