@@ -42,8 +42,13 @@ type Settings struct {
 	// (auto_create_goods_delivery).
 	AutoDeliveryNote bool
 	// PaymentModes are the payment modes the channel accepts; empty: all.
+	// The core refuses an order with another payment method on any
+	// channel; imports record it as a diary error first.
 	PaymentModes []string
-	// PriceList names the channel's price list; "": standard prices.
+	// PriceList names the channel's price list for people (reports,
+	// settings screens); prices themselves come from pricing, where the
+	// channel's list is the pricing.PriceList whose Channel is this
+	// channel's ID. "": standard prices.
 	PriceList string
 	// DeliveryFee is charged on orders that carry none.
 	DeliveryFee decimal.Decimal
@@ -366,6 +371,15 @@ func (r *Registry) ChannelSettings(ctx context.Context, ref oms.ChannelRef) (oms
 		return oms.ChannelSettings{}, &ConfigError{Field: "channel", Reason: fmt.Sprintf("%s/%d is not configured", ref.Type, ref.ID), Kind: unknownChannel}
 	}
 	s := c.Settings
-	return oms.ChannelSettings{AutoConfirm: s.AutoConfirm, AutoInvoice: s.AutoInvoice,
-		AutoDeliveryNote: s.AutoDeliveryNote, DeliveryFee: s.DeliveryFee, Currency: s.Currency}, nil
+	set := oms.ChannelSettings{AutoConfirm: s.AutoConfirm, AutoInvoice: s.AutoInvoice,
+		AutoDeliveryNote: s.AutoDeliveryNote, DeliveryFee: s.DeliveryFee, Currency: s.Currency}
+	// Empty lists mean "all" here and nil means "all" in the core.
+	if len(s.PaymentModes) > 0 {
+		set.PaymentMethods = slices.Clone(s.PaymentModes)
+	}
+	if len(s.ClientGroups) > 0 || len(s.Visibility.Clients) > 0 {
+		set.ClientGroups = append([]string{}, s.ClientGroups...)
+		set.Clients = append([]string{}, s.Visibility.Clients...)
+	}
+	return set, nil
 }

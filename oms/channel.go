@@ -54,22 +54,26 @@ type ChannelSettings struct {
 	Currency string
 	// PaymentMethods lists the payment methods the channel accepts; an
 	// order with another one is refused with a *ValidationError on
-	// "payment_method". nil: any method (and none).
+	// "payment_method". An order with no payment method (nothing to pay,
+	// or chosen later) passes. nil: any method.
 	PaymentMethods []string
-	// ClientGroups lists the client groups that may buy through the
-	// channel (the guide's "client groups with access"); an order for a
-	// client in none of them is refused with a *ValidationError on
-	// "client.groups" wrapping ErrForbidden. nil: every client.
+	// ClientGroups and Clients say who may buy through the channel (the
+	// guide's "client groups with access"): a client listed in Clients or
+	// in one of ClientGroups. An order for anyone else is refused with a
+	// *ValidationError on "client.groups" wrapping ErrForbidden. Both nil:
+	// every client.
 	ClientGroups []string
+	Clients      []string
 }
 
 // admits checks an order's payment method and client against the
 // channel's lists.
 func (set *ChannelSettings) admits(n *NewOrder) error {
-	if set.PaymentMethods != nil && !slices.Contains(set.PaymentMethods, n.PaymentMethod) {
+	if set.PaymentMethods != nil && n.PaymentMethod != "" && !slices.Contains(set.PaymentMethods, n.PaymentMethod) {
 		return &ValidationError{Field: "payment_method", Reason: fmt.Sprintf("channel %s/%d does not accept %q", n.Channel.Type, n.Channel.ID, n.PaymentMethod)}
 	}
-	if set.ClientGroups != nil && !slices.ContainsFunc(n.Client.Groups, func(g string) bool { return slices.Contains(set.ClientGroups, g) }) {
+	if (set.ClientGroups != nil || set.Clients != nil) && !slices.Contains(set.Clients, n.Client.ID) &&
+		!slices.ContainsFunc(n.Client.Groups, func(g string) bool { return slices.Contains(set.ClientGroups, g) }) {
 		return &ValidationError{Field: "client.groups", Kind: ErrForbidden,
 			Reason: fmt.Sprintf("client %s is in no group with access to channel %s/%d", n.Client.ID, n.Channel.Type, n.Channel.ID)}
 	}
