@@ -41,7 +41,31 @@
 // ApprovalRule per channel and order type with a threshold. An order that
 // matched none has ApprovalRequired false and never shows as awaiting
 // approval; Approval (0 pending, 1 approved, -1 rejected) is meaningful
-// only when ApprovalRequired is set.
+// only when ApprovalRequired is set. The rules run when the order is placed
+// and again whenever an edit changes its lines: an order that grows over a
+// threshold waits for approval, and one approved for a smaller total waits
+// again. Approve and Reject need PermApprove (System does not hold it:
+// approving is a manager's decision) and apply only while the order can
+// still be confirmed.
+//
+// # Edits and discounts
+//
+// The lines' commercial fields (products, quantities, prices, discounts,
+// tax rates) change only before the order is confirmed or paid (Draft,
+// Processing, Pending Payment, Stock Unavailable, or On Hold from one of
+// them); later an edit is refused with ErrLinesFrozen, since an invoice or
+// a payment rests on them. Facts (fulfilment, payments, addresses, notes)
+// may change in any status. A line discount that the discount log
+// (NewOrder.DiscountLog) does not account for is a discount given by hand:
+// it needs PermDiscounts, or the library's automation (imports keep the
+// shop's discounts); a portal client never gives one.
+//
+// # Channels
+//
+// A ChannelPolicy (the channels package's Registry) gives each channel's
+// auto-confirm, auto documents, delivery fee, currency, accepted payment
+// methods and client access; Place enforces all of them. Invoicing and
+// delivery notes run once per order, on its first confirmation.
 //
 // # Money
 //

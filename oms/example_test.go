@@ -2,6 +2,7 @@ package oms_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -84,4 +85,41 @@ func ExampleService_DiscountLog() {
 	// Output:
 	// order total 1656.00 after a discount of 84.00
 	// Seating -10%: 1 order(s), 4 units, revenue 756.00, saved 84.00 RON
+}
+
+// The whole happy path on the in-memory store: place, confirm, ship with an
+// AWB, deliver; every step is one unit of work with history and events.
+func ExampleService_Place() {
+	ctx := context.Background()
+	svc, err := oms.NewService(memstore.New(), oms.Config{})
+	if err != nil {
+		panic(err)
+	}
+	operator := oms.Staff("ana", oms.RoleOperator)
+	o, err := svc.Place(ctx, operator, oms.NewOrder{
+		Channel: oms.ChannelRef{Type: oms.ChannelManual, ID: 1}, Currency: "RON", Client: oms.Client{ID: "C1"},
+		Lines: []oms.Line{{ProductID: "P1", Quantity: 3, UnitPrice: decimal.RequireFromString("19.99"), TaxRate: decimal.NewFromInt(19)}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(o.Status.Label(), "total", o.Totals.Total.StringFixed(2), o.Currency)
+	o, _ = svc.Confirm(ctx, operator, o.ID)
+	_, err = svc.Ship(ctx, operator, o.ID, oms.Shipment{})
+	fmt.Println("ship without an AWB refused:", errors.Is(err, oms.ErrInvalidTransition))
+	o, _ = svc.Ship(ctx, operator, o.ID, oms.Shipment{Courier: "Cargus", AWB: "AWB-1"})
+	o, _ = svc.Deliver(ctx, operator, o.ID)
+	fmt.Println(o.Status.Label(), "delivered", o.Lines[0].Delivered, "of", o.Lines[0].Quantity)
+	h, _ := svc.History(ctx, operator, o.ID)
+	for _, e := range h {
+		fmt.Println(e.Event, e.From, "→", e.To)
+	}
+	// Output:
+	// Draft (0) total 71.36 RON
+	// ship without an AWB refused: true
+	// Delivered (5) delivered 3 of 3
+	// place Draft → Draft
+	// confirm Draft → Confirmed
+	// ship Confirmed → Shipping
+	// deliver Shipping → Delivered
 }
