@@ -13,7 +13,14 @@ func TestPropertiesLineAmountFastPath(t *testing.T) {
 	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		exp := int32(rapid.IntRange(0, 3).Draw(t, "exp"))
-		total := decimal.New(rapid.Int64Range(0, 2_000_000_000_000).Draw(t, "total"), -int32(rapid.IntRange(-2, 5).Draw(t, "texp")))
+		value := decimal.New(rapid.Int64Range(0, 2_000_000_000_000).Draw(t, "value"), -int32(rapid.IntRange(-2, 5).Draw(t, "vexp")))
+		// The total left is the value rounded, give or take a few minor
+		// units of rounding drift, or anything.
+		total := value.Round(exp).Add(decimal.New(rapid.Int64Range(-2, 2).Draw(t, "drift"), -exp))
+		if rapid.Bool().Draw(t, "othertotal") {
+			total = decimal.New(rapid.Int64Range(0, 2_000_000_000_000).Draw(t, "total"), -int32(rapid.IntRange(-2, 5).Draw(t, "texp")))
+		}
+		total = decimal.Max(total, decimal.Zero)
 		qty := rapid.Int64Range(1, 2_000_000).Draw(t, "qty")
 		r := &compiled{Rule: Rule{Kind: Kind(rapid.IntRange(0, 1).Draw(t, "kind"))}}
 		if r.Kind == Percent {
@@ -22,12 +29,15 @@ func TestPropertiesLineAmountFastPath(t *testing.T) {
 				r.Value = hundred
 			}
 		} else {
-			r.Value = decimal.New(rapid.Int64Range(0, 10_000_000_000_000).Draw(t, "v"), -int32(rapid.IntRange(-1, 5).Draw(t, "vexp")))
+			r.Value = decimal.New(rapid.Int64Range(0, 10_000_000_000_000).Draw(t, "v"), -int32(rapid.IntRange(-1, 5).Draw(t, "fexp")))
 		}
-		want := lineAmountDec(r, total, qty, exp)
-		got, ok := lineAmountInt(r, total, qty, exp)
+		want := lineAmountDec(r, value, total, qty, exp)
+		got, ok := lineAmountInt(r, value, total, qty, exp)
 		if ok && !got.Equal(want) {
-			t.Fatalf("%v %s on total %s qty %d exp %d: fast %s, decimal %s", r.Kind, r.Value, total, qty, exp, got, want)
+			t.Fatalf("%v %s on value %s total %s qty %d exp %d: fast %s, decimal %s", r.Kind, r.Value, value, total, qty, exp, got, want)
+		}
+		if want.IsNegative() || want.GreaterThan(total) {
+			t.Fatalf("%v %s on value %s total %s: saves %s", r.Kind, r.Value, value, total, want)
 		}
 	})
 }
@@ -40,14 +50,15 @@ func TestLineAmountFastPathTaken(t *testing.T) {
 		r    *compiled
 		want string
 	}{{pct, "0.37"}, {fix, "2.97"}} {
-		got, ok := lineAmountInt(c.r, decimal.RequireFromString("2.97"), 3, 2)
+		v := decimal.RequireFromString("2.97")
+		got, ok := lineAmountInt(c.r, v, v, 3, 2)
 		if !ok || !got.Equal(decimal.RequireFromString(c.want)) {
 			t.Fatalf("%v: got %s, %v; want %s from the fast path", c.r.Kind, got, ok, c.want)
 		}
 	}
-	// Sub-minor-unit amounts take the decimal path.
-	if _, ok := lineAmountInt(fix, decimal.RequireFromString("2.975"), 3, 2); ok {
-		t.Fatal("fast path taken for a total with sub-minor digits")
+	// Sub-minor-unit values take the decimal path.
+	if _, ok := lineAmountInt(fix, decimal.RequireFromString("2.975"), decimal.RequireFromString("2.98"), 3, 2); ok {
+		t.Fatal("fast path taken for a value with sub-minor digits")
 	}
 }
 

@@ -27,8 +27,10 @@ type Line struct {
 	UnitPrice     decimal.Decimal // the tier price, not negative
 }
 
-// Result is a discounted cart. Line totals are authoritative and exact; unit
-// figures derived from them are informational.
+// Result is a discounted cart. Line totals and savings are authoritative and
+// exact (savings are computed per unit at full precision and rounded once
+// per line, see the package doc); unit figures derived from them are
+// informational.
 type Result struct {
 	Currency string
 	Lines    []LineResult    // in the order of the cart's lines

@@ -27,7 +27,8 @@
 //     ([Config.Location], UTC by default), is within [Start, End], both days
 //     inclusive; a zero Start or End leaves that side open.
 //   - Minimum order value: the cart subtotal after tier pricing and before any
-//     discount is at least the rule's MinOrderValue.
+//     discount (the sum of the rounded line totals) is at least the rule's
+//     MinOrderValue.
 //   - Voucher: a rule without a code is automatic; a rule with a code applies
 //     only when the cart carries that code, compared trimmed and
 //     case-insensitively.
@@ -37,20 +38,32 @@
 // A line's total is its unit price × quantity rounded half-up (half away
 // from zero) to the currency's minor unit ([MinorUnits]: the repository's
 // ISO 4217 table, the one package oms rounds orders with; a rule or cart in
-// a code outside ISO 4217 is refused with a [*RuleError] or [*CartError]). Each rule's saving
-// on a line is computed at full precision and rounded the same way once:
+// a code outside ISO 4217 is refused with a [*RuleError] or [*CartError]).
+// Each rule's saving on a line is computed from the unit price at full
+// precision and rounded the same way, once per rule and line:
 //
-//   - Percent: line total × value / 100, that is unit price × value / 100 per
-//     unit.
+//   - Percent: unit price × value / 100 per unit, × quantity, then rounded
+//     (0.333 × 3 at 12.5 % saves 0.124875 → 0.12, not 12.5 % of the
+//     rounded line total 1.00).
 //   - Fixed on a product-scoped rule: value per unit, capped at the unit
-//     price (value × quantity, capped at the line total).
+//     price, × quantity, then rounded.
 //   - Fixed on an order-level rule: taken once per cart, spread over the
 //     matching lines in proportion to their totals with [Allocate] (largest
 //     remainder), so the parts add up exactly to the amount; never more than
 //     the lines' totals.
 //
-// No saving exceeds what is left of the line, so no line and no total is
-// ever below zero.
+// A rule applied after another on the same line (a voucher after a trade
+// discount, or [StackAll]) works on the exact unit price the earlier rules
+// left: a percentage is taken from it, a per-unit amount is capped at it,
+// and the line's share of an order-level amount comes off it. No saving
+// exceeds the total left on the line, and a rule that leaves nothing of the
+// exact price (100 %, or a per-unit amount at least the unit price left)
+// takes the whole total left, so such a line is exactly zero; no line and
+// no total is ever below zero.
+//
+// The minimum order value is compared with the cart subtotal: the sum of
+// the line totals, each rounded as above, after tier pricing and before any
+// discount (the subtotal the client sees).
 //
 // # Stacking
 //

@@ -332,8 +332,10 @@ func checkCart(cart *Cart) error {
 	return nil
 }
 
-// baseTotals returns each line's total before discounts (rounded half-up to
-// the minor unit) and their sum.
+// baseTotals returns each line's total before discounts (unit price ×
+// quantity rounded half-up to the minor unit) and their sum, the subtotal
+// that minimum order values are compared with. Savings are not computed
+// from these rounded totals but from the unit prices (see settle).
 func baseTotals(cart *Cart, exp int32) ([]decimal.Decimal, decimal.Decimal) {
 	base := make([]decimal.Decimal, len(cart.Lines))
 	var sum decimal.Decimal

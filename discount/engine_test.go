@@ -496,3 +496,56 @@ func TestConcurrentApply(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestAmountsPerUnitPrecision: a percentage is unit price × p / 100 per
+// unit at full precision, times the quantity, rounded once per line; rules
+// after the first work on the exact discounted unit price, and a rule that
+// takes all of what is left makes the line exactly free.
+func TestAmountsPerUnitPrecision(t *testing.T) {
+	t.Parallel()
+	pct := Rule{ID: 1, Name: "12.5%", Kind: Percent, Value: dec("12.5"), Products: []ProductID{"A"}}
+	e := mustEngine(t, Config{}, pct)
+	r := mustApply(t, e, cart(line("A", 3, "0.333")))
+	// 0.333 × 12.5% = 0.041625 per unit, × 3 = 0.124875 → 0.12; the line
+	// total 1.00 (0.999 rounded) × 12.5% would give 0.13.
+	if !r.Lines[0].Total.Equal(dec("1.00")) || !r.Lines[0].Discount.Equal(dec("0.12")) {
+		t.Fatalf("total %s discount %s, want 1.00 and 0.12", r.Lines[0].Total, r.Lines[0].Discount)
+	}
+
+	// A voucher on the discounted price: 0.333 − 12.5% = 0.291375 per unit
+	// (0.874125 the line); 100% of it is the whole line total left, 0.88.
+	e = mustEngine(t, Config{}, pct,
+		Rule{ID: 2, Name: "free", Kind: Percent, Value: dec("100"), Voucher: "FREE"},
+		Rule{ID: 3, Name: "0.2914 off", Kind: Fixed, Value: dec("0.2914"), Currency: "RON", Products: []ProductID{"A"}, Voucher: "UNIT"},
+		Rule{ID: 4, Name: "0.29 off", Kind: Fixed, Value: dec("0.29"), Currency: "RON", Products: []ProductID{"A"}, Voucher: "LESS"},
+	)
+	for _, c := range []struct {
+		code, saved, after string
+	}{
+		{"FREE", "0.88", "0"},
+		// Per unit 0.2914 is more than the unit price left (0.291375):
+		// capped at the unit price, the line is free.
+		{"UNIT", "0.88", "0"},
+		// 0.29 × 3 = 0.87 of the 0.874125 left: 0.01 stays.
+		{"LESS", "0.87", "0.01"},
+	} {
+		cc := cart(line("A", 3, "0.333"))
+		cc.Voucher = c.code
+		r = mustApply(t, e, cc)
+		if len(r.Log) != 2 || !r.Log[0].Saved.Equal(dec("0.12")) || !r.Log[1].Saved.Equal(dec(c.saved)) || !r.Total.Equal(dec(c.after)) {
+			t.Errorf("%s: log %+v, total %s; want 0.12 then %s, total %s", c.code, r.Log, r.Total, c.saved, c.after)
+		}
+	}
+
+	// Sale prices are per unit from the price as given, not as rounded.
+	e = mustEngine(t, Config{}, Rule{ID: 1, Name: "12.5%", Kind: Percent, Value: dec("12.5"), Products: []ProductID{"A"}})
+	sales, err := e.SalePrices(1, "", "RON", at, []CatalogItem{{Product: "A", Price: dec("0.995")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0.995 × 12.5% = 0.124375 → 0.12 off the shown 1.00 (0.995 rounded);
+	// from 1.00 it would be 0.125 → 0.13.
+	if len(sales) != 1 || !sales[0].Sale.Equal(dec("0.88")) {
+		t.Fatalf("sale prices %+v, want 0.88", sales)
+	}
+}

@@ -37,7 +37,10 @@ type CatalogItem struct {
 type SalePrice struct {
 	Product ProductID
 	Regular decimal.Decimal
-	Sale    decimal.Decimal // per unit, rounded half-up to the minor unit
+	// Sale is Regular rounded half-up to the minor unit, less what the
+	// rules save on one unit (computed from Regular at full precision and
+	// rounded the same way, as [Engine.Apply] does on a line).
+	Sale decimal.Decimal
 	// Rules are the rules that make up the sale, in the order applied (one
 	// under BestPerLine).
 	Rules []RuleID
@@ -79,12 +82,15 @@ func (e *Engine) SalePrices(channel ChannelID, store StoreID, currency string, a
 			continue
 		}
 		slices.SortFunc(cs, prioCmp)
-		unit := it.Price.Round(exp)
+		// One unit, at two precisions as in Apply: the price shown (rounded)
+		// and the exact price the rules work on.
+		unit, value := it.Price.Round(exp), it.Price
 		var used []*compiled
 		if e.cfg.Policy == StackAll {
 			for _, c := range cs {
-				if a := lineAmount(c, unit, 1, exp); a.IsPositive() {
+				if a := lineAmount(c, value, unit, 1, exp); a.IsPositive() {
 					unit = unit.Sub(a)
+					value = valueAfter(c, value, a, 1)
 					used = append(used, c)
 				}
 			}
@@ -92,7 +98,7 @@ func (e *Engine) SalePrices(channel ChannelID, store StoreID, currency string, a
 			var best *compiled
 			var bestAmt decimal.Decimal
 			for _, c := range cs {
-				if a := lineAmount(c, unit, 1, exp); best == nil || a.GreaterThan(bestAmt) {
+				if a := lineAmount(c, value, unit, 1, exp); best == nil || a.GreaterThan(bestAmt) {
 					best, bestAmt = c, a
 				}
 			}

@@ -311,11 +311,18 @@ func checkBestPerLine(t *rapid.T, rules []Rule, cart Cart, today Date, res Resul
 				continue
 			}
 			var s decimal.Decimal
+			q := decimal.NewFromInt(cart.Lines[i].Quantity)
 			switch {
-			case r.Kind == Percent:
-				s = decimal.Min(base[i], base[i].Mul(r.Value).DivRound(decimal.NewFromInt(100), exp))
-			case len(r.Products) > 0 || len(r.ProductGroups) > 0:
-				s = decimal.Min(base[i], r.Value.Mul(decimal.NewFromInt(cart.Lines[i].Quantity)).Round(exp))
+			case r.Kind == Percent && r.Value.Equal(decimal.NewFromInt(100)):
+				s = base[i]
+			case r.Kind == Percent: // per unit at full precision, rounded once on the line
+				s = decimal.Min(base[i], cart.Lines[i].UnitPrice.Mul(r.Value).Mul(q).DivRound(decimal.NewFromInt(100), exp))
+			case len(r.Products) > 0 || len(r.ProductGroups) > 0: // per unit, capped at the unit price
+				if r.Value.IsPositive() && r.Value.GreaterThanOrEqual(cart.Lines[i].UnitPrice) {
+					s = base[i]
+				} else {
+					s = decimal.Min(base[i], r.Value.Mul(q).Round(exp))
+				}
 			default: // order-level fixed: this line's share over every line
 				w := make([]decimal.Decimal, len(base))
 				copy(w, base)

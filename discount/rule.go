@@ -100,7 +100,8 @@ type Rule struct {
 	// a product-scoped rule, once per cart on an order-level rule.
 	Value decimal.Decimal
 	// MinOrderValue is the cart subtotal (after tier pricing, before any
-	// discount) needed to activate the rule; zero means none.
+	// discount: the sum of the line totals, each rounded to the minor unit)
+	// needed to activate the rule; zero means none.
 	MinOrderValue decimal.Decimal
 	// Currency of Value (when Fixed) and MinOrderValue, an ISO 4217 code in
 	// any letter case; required when either is money, and then the rule

@@ -9,21 +9,31 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// settle turns candidate rules into a result. The fast engine and the linear
-// reference share it; they differ only in how they find the candidates.
+// settle turns candidate rules into a result; the engine finds the
+// candidates with its indexes.
 //
 // cands[i] holds the automatic rules that match line i in every dimension;
 // v is the rule of the cart's voucher code (nil when unknown or no code) and
 // vlines[i] says whether line i is in v's product scope.
+//
+// Each line is followed at two precisions: running[i], its total left,
+// rounded to the minor unit (what the client pays), and value[i], the same
+// at full precision (unit price × quantity less the exact effect of every
+// rule applied), from which percentages and per-unit amounts are taken.
 func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string, day int32,
 	base []decimal.Decimal, subtotal decimal.Decimal, cands [][]*compiled, v *compiled, vlines []bool) (Result, error) {
 	n := len(cart.Lines)
 	running := slices.Clone(base)
+	value := make([]decimal.Decimal, n)
+	for i := range cart.Lines {
+		value[i] = lineValue(&cart.Lines[i], base[i], exp)
+	}
 	applied := make([][]Applied, n)
 	take := func(r *compiled, amts []decimal.Decimal) {
 		for i, a := range amts {
 			if a.IsPositive() {
 				running[i] = running[i].Sub(a)
+				value[i] = valueAfter(r, value[i], a, cart.Lines[i].Quantity)
 				applied[i] = append(applied[i], Applied{Rule: r.ID, Name: r.Name, Voucher: r.code, Saved: a})
 			}
 		}
@@ -32,6 +42,7 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 		slices.SortFunc(cs, prioCmp)
 	}
 
+	var chosen []*compiled // BestPerLine: the rule taken on each line
 	if cfg.Policy == StackAll {
 		var all []*compiled
 		for _, cs := range cands {
@@ -47,14 +58,13 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 			for i, cs := range cands {
 				elig[i] = slices.Contains(cs, r)
 			}
-			take(r, amounts(r, elig, running, cart, exp))
+			take(r, amounts(r, elig, running, value, cart, exp))
 		}
 	} else {
 		// An order-level fixed amount is spread over every line it matches,
 		// and each line compares its share with the other rules.
 		var shares map[*compiled][]decimal.Decimal
-		chosen := make([]*compiled, n)
-		saved := make([]decimal.Decimal, n)
+		chosen = make([]*compiled, n)
 		for i, cs := range cands {
 			var best *compiled
 			var bestAmt decimal.Decimal
@@ -67,7 +77,7 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 						for j, cj := range cands {
 							elig[j] = slices.Contains(cj, r)
 						}
-						s = amounts(r, elig, base, cart, exp)
+						s = amounts(r, elig, base, value, cart, exp)
 						if shares == nil {
 							shares = make(map[*compiled][]decimal.Decimal)
 						}
@@ -75,7 +85,7 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 					}
 					amt = s[i]
 				} else {
-					amt = lineAmount(r, base[i], cart.Lines[i].Quantity, exp)
+					amt = lineAmount(r, value[i], base[i], cart.Lines[i].Quantity, exp)
 				}
 				// cs is in priority order, so ties keep the earlier rule.
 				if best == nil || amt.GreaterThan(bestAmt) {
@@ -83,13 +93,9 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 				}
 			}
 			if best != nil && bestAmt.IsPositive() {
-				chosen[i], saved[i] = best, bestAmt
-			}
-		}
-		for i, r := range chosen {
-			if r != nil {
-				running[i] = running[i].Sub(saved[i])
-				applied[i] = append(applied[i], Applied{Rule: r.ID, Name: r.Name, Saved: saved[i]})
+				chosen[i] = best
+				running[i] = running[i].Sub(bestAmt)
+				applied[i] = append(applied[i], Applied{Rule: best.ID, Name: best.Name, Saved: bestAmt})
 			}
 		}
 	}
@@ -104,7 +110,14 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 			refusal.Code = code
 			res.VoucherRefused = refusal
 		} else {
-			take(v, amounts(v, vlines, running, cart, exp))
+			// The exact values after the rules chosen per line, needed only
+			// now, for the voucher.
+			for i, r := range chosen {
+				if r != nil && vlines[i] {
+					value[i] = valueAfter(r, value[i], applied[i][0].Saved, cart.Lines[i].Quantity)
+				}
+			}
+			take(v, amounts(v, vlines, running, value, cart, exp))
 			res.Voucher = v.code
 			res.Redemption = &Redemption{Rule: v.ID, Code: v.code, Client: cart.Client,
 				TotalLimit: v.TotalLimit, PerClientLimit: v.PerClientLimit}
@@ -141,24 +154,63 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 	return res, nil
 }
 
+// lineValue is the line's unit price × quantity at full precision; total is
+// the same rounded to exp decimals, which it equals when the unit price has
+// no more decimals than that.
+func lineValue(l *Line, total decimal.Decimal, exp int32) decimal.Decimal {
+	if l.UnitPrice.Exponent() >= -exp {
+		return total
+	}
+	return l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity))
+}
+
+// valueAfter is a line's exact value after rule r saved a on it: less the
+// percentage, less the per-unit amount (never below zero), or less the
+// line's share a of an order-level amount (never below zero).
+func valueAfter(r *compiled, value, a decimal.Decimal, qty int64) decimal.Decimal {
+	var after decimal.Decimal
+	switch {
+	case r.Kind == Percent:
+		after = value.Sub(value.Mul(r.Value).Shift(-2))
+	case r.orderLevel:
+		after = value.Sub(a)
+	default:
+		after = value.Sub(r.Value.Mul(decimal.NewFromInt(qty)))
+	}
+	if after.IsNegative() {
+		return decimal.Zero
+	}
+	return after
+}
+
 // lineAmount is what a percentage or a per-unit fixed rule saves on a line
-// whose running total is total, rounded half-up to the minor unit and never
-// more than total.
-func lineAmount(r *compiled, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
-	if a, ok := lineAmountInt(r, total, qty, exp); ok {
+// whose exact value is value (unit price left × quantity) and whose rounded
+// total left is total: value × p / 100, or the per-unit amount × quantity,
+// rounded half-up once to the minor unit and never more than total. A rule
+// that leaves nothing of the value (100 %, or a per-unit amount at least the
+// unit price left) takes the whole total, so the line is exactly free.
+func lineAmount(r *compiled, value, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
+	if a, ok := lineAmountInt(r, value, total, qty, exp); ok {
 		return a
 	}
-	return lineAmountDec(r, total, qty, exp)
+	return lineAmountDec(r, value, total, qty, exp)
 }
 
 // lineAmountDec is lineAmount in decimal arithmetic, for any size.
-func lineAmountDec(r *compiled, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
+func lineAmountDec(r *compiled, value, total decimal.Decimal, qty int64, exp int32) decimal.Decimal {
 	var a decimal.Decimal
 	if r.Kind == Percent {
+		if r.Value.Equal(hundred) {
+			return total
+		}
 		// × value / 100 exactly (a decimal shift), then one half-up rounding.
-		a = total.Mul(r.Value).Shift(-2).Round(exp)
+		a = value.Mul(r.Value).Shift(-2).Round(exp)
 	} else {
-		a = r.Value.Mul(decimal.NewFromInt(qty)).Round(exp)
+		all := r.Value.Mul(decimal.NewFromInt(qty))
+		if !all.LessThan(value) && all.IsPositive() {
+			return total
+		}
+		a = all.Round(exp)
 	}
 	if a.GreaterThan(total) {
 		return total
@@ -168,14 +220,18 @@ func lineAmountDec(r *compiled, total decimal.Decimal, qty int64, exp int32) dec
 
 // lineAmountInt is lineAmount in int64 minor units (see minorInt); it
 // reports false when a figure is too large or too fine for that.
-func lineAmountInt(r *compiled, total decimal.Decimal, qty int64, exp int32) (decimal.Decimal, bool) {
+func lineAmountInt(r *compiled, value, total decimal.Decimal, qty int64, exp int32) (decimal.Decimal, bool) {
 	t, ok := minorInt(total, exp)
 	if !ok || t < 0 || t >= 1e12 {
 		return decimal.Decimal{}, false
 	}
+	w, ok := minorInt(value, exp)
+	if !ok || w < 0 || w >= 1e12 {
+		return decimal.Decimal{}, false
+	}
 	var a int64
 	if r.Kind == Percent {
-		// a = round(t × v·10^ev / 100) = round(t·v / 10^(2−ev)), half-up.
+		// a = round(w × v·10^ev / 100) = round(w·v / 10^(2−ev)), half-up.
 		if r.Value.NumDigits() > 6 {
 			return decimal.Decimal{}, false
 		}
@@ -185,21 +241,27 @@ func lineAmountInt(r *compiled, total decimal.Decimal, qty int64, exp int32) (de
 			return decimal.Decimal{}, false
 		}
 		p := pow10[k]
-		a = (t*v + p/2) / p
+		if v == p { // 100 %
+			return total, true
+		}
+		a = (w*v + p/2) / p
 	} else {
 		v, ok := minorInt(r.Value, exp)
 		if !ok || v < 0 || v >= 1e12 || qty >= 1e6 {
 			return decimal.Decimal{}, false
 		}
-		a = v * qty
+		if a = v * qty; a >= w && a > 0 {
+			return total, true
+		}
 	}
 	return decimal.New(min(a, t), -exp), true
 }
 
-// amounts is what rule r saves on each eligible line given the running line
-// totals. An order-level fixed amount is allocated over the eligible lines by
-// value; everything else is per line.
-func amounts(r *compiled, elig []bool, running []decimal.Decimal, cart *Cart, exp int32) []decimal.Decimal {
+// amounts is what rule r saves on each eligible line given the lines'
+// rounded totals left (running) and exact values (value). An order-level
+// fixed amount is allocated over the eligible lines in proportion to their
+// totals left; everything else is per line.
+func amounts(r *compiled, elig []bool, running, value []decimal.Decimal, cart *Cart, exp int32) []decimal.Decimal {
 	out := make([]decimal.Decimal, len(running))
 	if r.orderLevel && r.Kind == Fixed {
 		weights := make([]decimal.Decimal, len(running))
@@ -212,7 +274,7 @@ func amounts(r *compiled, elig []bool, running []decimal.Decimal, cart *Cart, ex
 	}
 	for i, ok := range elig {
 		if ok {
-			out[i] = lineAmount(r, running[i], cart.Lines[i].Quantity, exp)
+			out[i] = lineAmount(r, value[i], running[i], cart.Lines[i].Quantity, exp)
 		}
 	}
 	return out
