@@ -61,6 +61,13 @@
 // hold across processes. Redeem takes a use with conditional upserts whose
 // row locks decide the last use, and is idempotent per (rule, order).
 //
+// A Store also keeps the applied discount log (oms.DiscountLogTx and
+// oms.DiscountLogReader; migration 0005): oms.Service.Place writes an
+// order's rows in its transaction, all in one INSERT, and
+// Store.DiscountLog (behind oms.Service.DiscountLog) reads them in written
+// order with every oms.DiscountLogFilter, each served by an index (see
+// TestExplainDiscountLog).
+//
 // Round trips: BEGIN travels with the first statement, an Insert or Update
 // draws an outbox id in its RETURNING clause, and writes with no result the
 // caller needs (history, events with a drawn id) travel with the next
@@ -68,8 +75,9 @@
 // only the columns that changed. A status change through oms.Service costs
 // 3 round trips (BEGIN+read, UPDATE, history+event+COMMIT) against 6 for
 // the same statements sent one by one; placing or importing an order costs
-// 2 whatever its number of lines (BEGIN+insert of order and lines as one
-// statement, history+event+COMMIT), plus one per extra event.
+// 2 whatever its number of lines and discount log rows (BEGIN+insert of
+// order and lines as one statement, history+log+event+COMMIT), plus one
+// per extra event.
 // TestRoundTrips pins these numbers.
 //
 // The schema lives in migrations/*.sql, embedded in the binary and applied

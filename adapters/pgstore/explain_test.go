@@ -80,3 +80,59 @@ ANALYZE;`
 		}
 	}
 }
+
+// TestExplainDiscountLog loads a year of applied discount log (60,000 rows:
+// 200 rules, 3,000 clients, 40 channels, 5% with a voucher), runs ANALYZE
+// and prints the plan of each DiscountLog filter (go test -run
+// TestExplainDiscountLog -v). Each must use the index built for it, never
+// a sequential scan of the log.
+func TestExplainDiscountLog(t *testing.T) {
+	t.Parallel()
+	_, dsn := storeAndDSN(t)
+	ctx := context.Background()
+	c := raw(t, dsn)
+	const load = `
+INSERT INTO discount_log (rule, rule_name, client_id, product_id, order_id, channel_id, voucher,
+	original_price, price_after, original_total, total_after, saved, quantity, currency, at)
+SELECT 1 + i % 200, 'rule', 'C' || (i % 3000), 'P' || (i % 500), 'o' || lpad((i / 2)::text, 8, '0'), 1 + i % 40,
+	CASE WHEN i % 20 = 0 THEN 'V' || (i % 100) ELSE '' END,
+	10.5000, 9.4500, 21.00, 18.90, 2.10, 2, 'RON',
+	timestamptz '2026-01-01 00:00:00+00' + i * interval '525 seconds'
+FROM generate_series(1, 60000) AS i;
+ANALYZE discount_log;`
+	if _, err := c.Exec(ctx, load); err != nil {
+		t.Fatal(err)
+	}
+	month := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name  string
+		f     oms.DiscountLogFilter
+		index string
+	}{
+		{"an order's rows", oms.DiscountLogFilter{Order: "o00012345"}, "discount_log_order"},
+		{"a rule", oms.DiscountLogFilter{Rule: 17}, "discount_log_rule"},
+		{"a rule in a month", oms.DiscountLogFilter{Rule: 17, From: month, To: month.AddDate(0, 1, 0)}, "discount_log_rule"},
+		{"a client", oms.DiscountLogFilter{Client: "C42"}, "discount_log_client"},
+		{"a channel", oms.DiscountLogFilter{Channel: 3}, "discount_log_channel"},
+		{"a voucher", oms.DiscountLogFilter{Voucher: "V40"}, "discount_log_voucher"},
+		{"a day", oms.DiscountLogFilter{From: month, To: month.AddDate(0, 0, 1)}, "discount_log_at"},
+		{"the first rows written", oms.DiscountLogFilter{Limit: 50}, "discount_log_pkey"},
+	}
+	for _, tc := range cases {
+		q, args := pgstore.DiscountLogQuery(tc.f)
+		rows, err := c.Query(ctx, "EXPLAIN (COSTS OFF) "+q, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		t.Logf("%s:\n%s", tc.name, plan)
+		if strings.Contains(plan, "Seq Scan on discount_log") || !strings.Contains(plan, " "+tc.index+" ") &&
+			!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
+			t.Errorf("%s: plan does not use %s:\n%s", tc.name, tc.index, plan)
+		}
+	}
+}

@@ -18,3 +18,7 @@ func TxExec(ctx context.Context, tx oms.Tx, sql string, args ...any) error {
 
 // ListQuery exposes the list statement builder to the EXPLAIN test.
 var ListQuery = listQuery
+
+// DiscountLogQuery exposes the discount log statement builder to the
+// EXPLAIN test.
+var DiscountLogQuery = discountLogQuery

@@ -21,6 +21,7 @@ import (
 
 	"github.com/azuvio/omnisales/adapters/pgstore"
 	"github.com/azuvio/omnisales/adapters/pgstore/pgtest"
+	"github.com/azuvio/omnisales/discount"
 	"github.com/azuvio/omnisales/oms"
 	"github.com/azuvio/omnisales/oms/storetest"
 )
@@ -60,8 +61,8 @@ func insert(t *testing.T, s oms.Store, o *oms.Order) {
 	}
 }
 
-// assertEmpty checks that no order, line, history row or event exists
-// besides the orders listed in keep.
+// assertOnly checks that no order, line, history row, event or discount
+// log row exists besides the orders (and lines) listed in keep.
 func assertOnly(t *testing.T, c *pgx.Conn, keep ...string) {
 	t.Helper()
 	if n := count(t, c, "SELECT count(*) FROM orders WHERE NOT id = ANY($1)", keep); n != 0 {
@@ -75,6 +76,9 @@ func assertOnly(t *testing.T, c *pgx.Conn, keep ...string) {
 	}
 	if n := count(t, c, "SELECT count(*) FROM outbox"); n != 0 {
 		t.Errorf("%d outbox row(s) of a failed unit survived", n)
+	}
+	if n := count(t, c, "SELECT count(*) FROM discount_log"); n != 0 {
+		t.Errorf("%d discount log row(s) of a failed unit survived", n)
 	}
 }
 
@@ -339,6 +343,9 @@ func TestDroppedConnectionMidUnit(t *testing.T) {
 			return err
 		}
 		if err := tx.AppendHistory(ctx, oms.HistoryEntry{OrderID: o.ID, At: time.Now(), Event: oms.EvPlace}); err != nil {
+			return err
+		}
+		if err := tx.(oms.DiscountLogTx).AppendDiscountLog(ctx, []discount.LogRow{storetest.LogRow(1, 7, "C1")}); err != nil {
 			return err
 		}
 		var ok bool

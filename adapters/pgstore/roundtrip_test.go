@@ -12,6 +12,7 @@ import (
 
 	"github.com/azuvio/omnisales/adapters/pgstore"
 	"github.com/azuvio/omnisales/adapters/pgstore/pgtest"
+	"github.com/azuvio/omnisales/discount"
 	"github.com/azuvio/omnisales/oms"
 )
 
@@ -32,7 +33,7 @@ func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEn
 
 // TestRoundTrips pins the round trips of the write paths (after the
 // statement cache is warm): an imported order costs the same whatever its
-// number of lines.
+// number of lines, and so does an order placed with its discount log.
 func TestRoundTrips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -86,6 +87,29 @@ func TestRoundTrips(t *testing.T) {
 		measure(fmt.Sprintf("import of an order with %d line(s), 1 event", lines), 2, func() { place(lines, 1) })
 	}
 	measure("import of an order with 50 lines needing approval, 2 events", 3, func() { place(50, 100) })
+	// The applied discount log goes in one INSERT, deferred to the COMMIT.
+	for _, lines := range []int{1, 50} {
+		measure(fmt.Sprintf("checkout of an order with %d discounted line(s) and %d log rows, 1 event", lines, 2*lines), 2, func() {
+			seq++
+			n := oms.NewOrder{Channel: oms.ChannelRef{Type: oms.ChannelWooCommerce, ID: 1}, Store: "shop",
+				ExternalID: fmt.Sprint(seq), Currency: "RON", Client: oms.Client{ID: "C1"}}
+			for i := range lines {
+				p := fmt.Sprint("P", i)
+				n.Lines = append(n.Lines, oms.Line{ProductID: p, Quantity: 1, UnitPrice: decimal.NewFromInt(10), Discount: decimal.NewFromInt(3)})
+				n.DiscountLog = append(n.DiscountLog,
+					discount.LogRow{Rule: 1, Client: "C1", Product: discount.ProductID(p), Quantity: 1,
+						OriginalTotal: decimal.NewFromInt(10), TotalAfter: decimal.NewFromInt(9), Saved: decimal.NewFromInt(1)},
+					discount.LogRow{Rule: 2, Client: "C1", Product: discount.ProductID(p), Quantity: 1, Voucher: "V",
+						OriginalTotal: decimal.NewFromInt(9), TotalAfter: decimal.NewFromInt(7), Saved: decimal.NewFromInt(2)})
+			}
+			if _, err := svc.Place(ctx, op, n); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if rows, err := s.DiscountLog(ctx, oms.DiscountLogFilter{}); err != nil || len(rows) != 2*(2+100) {
+		t.Fatalf("discount log: %d rows, %v; want %d", len(rows), err, 2*(2+100))
+	}
 	o := place(3, 1)
 	held := false
 	measure("status change (hold/resume)", 3, func() {
