@@ -41,7 +41,7 @@ func (c *returnsClock) Advance(d time.Duration) {
 }
 
 var (
-	returnsStaff      = oms.Staff("op", oms.RoleOperator, oms.RoleSalesManager, oms.RoleReturnsSupervisor)
+	returnsStaff      = oms.Staff("op", oms.RoleOperator, oms.RoleSalesManager, oms.RoleReturnsSupervisor, []oms.Permission{oms.PermDiscounts}) // grants the trade discounts by hand
 	returnsSupervisor = oms.Staff("sup", oms.RoleReturnsSupervisor)
 )
 
