@@ -42,8 +42,10 @@ type Result struct {
 	// VoucherRefused says why the cart's code was not applied; nil when the
 	// cart carried no code or the code applied.
 	VoucherRefused *VoucherError
-	// Redemption is set when a voucher applied; the caller commits it with
-	// [Ledger.Redeem] when the cart becomes an order.
+	// Redemption is set when a voucher applied, that is saved something
+	// (a voucher that would save nothing is refused with
+	// RefusedNothingToDiscount); the caller commits it with [Ledger.Redeem]
+	// when the cart becomes an order.
 	Redemption *Redemption
 	// Log holds one row per rule that saved something on a line, in line
 	// order and, within a line, in the order the rules were applied.

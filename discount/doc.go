@@ -84,7 +84,12 @@
 // [*VoucherError] with a [Refusal] reason (unknown code, not yet valid,
 // expired, other channel, other store, other currency, client not eligible,
 // no eligible product, below minimum with the missing amount, usage
-// exhausted); the cart is then discounted without it. A voucher may have a
+// exhausted, nothing to discount); the cart is then discounted without it.
+// Nothing to discount means the voucher would save nothing on the cart
+// (every line it covers is already free, or it is worth nothing): it is
+// refused rather than applied for nothing, so it logs no rows, returns no
+// [Redemption] and does not use up a limited voucher, and the portal can
+// tell the client why. A voucher may have a
 // total and a per-client limit. [Engine.Apply] checks them against
 // [Config.Usage] if set, but only [Ledger.Redeem] counts a use, atomically.
 // [Ledger] is in memory; adapters/pgstore has one on PostgreSQL for several

@@ -549,3 +549,50 @@ func TestAmountsPerUnitPrecision(t *testing.T) {
 		t.Fatalf("sale prices %+v, want 0.88", sales)
 	}
 }
+
+// TestVoucherNothingToDiscount: a voucher that would save nothing (every
+// line it covers is already free) is refused with a reason, logs nothing and
+// returns no Redemption, so a limited voucher is not used up for nothing.
+func TestVoucherNothingToDiscount(t *testing.T) {
+	t.Parallel()
+	ledger := &Ledger{}
+	e := mustEngine(t, Config{Usage: ledger},
+		Rule{ID: 1, Name: "A free", Kind: Percent, Value: dec("100"), Products: []ProductID{"A"}},
+		Rule{ID: 2, Name: "10% on A", Kind: Percent, Value: dec("10"), Products: []ProductID{"A"}, Voucher: "TENA", TotalLimit: 1},
+		Rule{ID: 3, Name: "5 off", Kind: Fixed, Value: dec("5"), Currency: "RON", Voucher: "FIVE", TotalLimit: 1},
+		Rule{ID: 4, Name: "nothing", Kind: Percent, Value: dec("0"), Voucher: "ZERO"},
+	)
+	for _, c := range []struct {
+		code  string
+		lines []Line
+	}{
+		{"TENA", []Line{line("A", 2, "10"), line("B", 1, "10")}}, // A is free already, B is not covered
+		{"FIVE", []Line{line("A", 1, "10"), line("C", 3, "0")}},  // free or priced at zero
+		{"ZERO", []Line{line("B", 1, "10")}},                     // a voucher worth nothing
+	} {
+		cc := cart(c.lines...)
+		cc.Voucher = c.code
+		r := mustApply(t, e, cc)
+		if r.VoucherRefused == nil || r.VoucherRefused.Reason != RefusedNothingToDiscount || r.VoucherRefused.Code != c.code {
+			t.Errorf("%s: refused = %v, want %q", c.code, r.VoucherRefused, RefusedNothingToDiscount)
+			continue
+		}
+		if !errors.Is(r.VoucherRefused, ErrVoucherRefused) || r.Redemption != nil || r.Voucher != "" {
+			t.Errorf("%s: result still carries the voucher: %+v", c.code, r)
+		}
+		for _, row := range r.Log {
+			if row.Voucher != "" {
+				t.Errorf("%s: voucher logged: %+v", c.code, row)
+			}
+		}
+	}
+	if RefusedNothingToDiscount.String() != "nothing to discount" {
+		t.Errorf("reason text %q", RefusedNothingToDiscount.String())
+	}
+	// With something to discount the voucher applies as usual.
+	cc := cart(line("A", 1, "10"), line("B", 1, "10"))
+	cc.Voucher = "five"
+	if r := mustApply(t, e, cc); r.VoucherRefused != nil || r.Redemption == nil || !r.Discount.Equal(dec("15")) {
+		t.Fatalf("FIVE on B: refused %v, discount %s", r.VoucherRefused, r.Discount)
+	}
+}

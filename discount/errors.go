@@ -77,6 +77,11 @@ const (
 	RefusedNoEligibleProduct                    // no cart line is in the rule's product scope
 	RefusedBelowMinimum                         // the subtotal is below MinOrderValue; see Missing
 	RefusedUsageExhausted                       // the total or per-client limit is used up
+	// RefusedNothingToDiscount: the voucher would save nothing, because
+	// every line it covers is already free (or priced at zero) or the
+	// voucher is worth nothing; it is not applied, so a limited voucher is
+	// not used up for nothing.
+	RefusedNothingToDiscount
 )
 
 var refusalText = map[Refusal]string{
@@ -90,6 +95,7 @@ var refusalText = map[Refusal]string{
 	RefusedNoEligibleProduct: "no eligible product in the cart",
 	RefusedBelowMinimum:      "below the minimum order value",
 	RefusedUsageExhausted:    "usage exhausted",
+	RefusedNothingToDiscount: "nothing to discount",
 }
 
 // String returns the reason in words a portal can show.

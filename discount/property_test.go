@@ -275,8 +275,8 @@ func checkInvariants(t *rapid.T, cfg Config, rules []Rule, cart Cart, res Result
 	if cfg.Policy == BestPerLine {
 		checkBestPerLine(t, rules, cart, today, res)
 	}
-	if vouchers > 0 && res.Redemption == nil {
-		t.Fatalf("voucher applied without a redemption")
+	if (vouchers > 0) != (res.Redemption != nil) || (res.Redemption != nil) != (res.Voucher != "") {
+		t.Fatalf("%d voucher rows, redemption %+v, voucher %q: a redemption must come with what the voucher saved", vouchers, res.Redemption, res.Voucher)
 	}
 	if res.VoucherRefused != nil && vouchers > 0 {
 		t.Fatalf("voucher both refused and applied")

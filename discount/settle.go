@@ -117,10 +117,15 @@ func settle(ctx context.Context, cfg *Config, cart *Cart, exp int32, cur string,
 					value[i] = valueAfter(r, value[i], applied[i][0].Saved, cart.Lines[i].Quantity)
 				}
 			}
-			take(v, amounts(v, vlines, running, value, cart, exp))
-			res.Voucher = v.code
-			res.Redemption = &Redemption{Rule: v.ID, Code: v.code, Client: cart.Client,
-				TotalLimit: v.TotalLimit, PerClientLimit: v.PerClientLimit}
+			amts := amounts(v, vlines, running, value, cart, exp)
+			if slices.ContainsFunc(amts, decimal.Decimal.IsPositive) {
+				take(v, amts)
+				res.Voucher = v.code
+				res.Redemption = &Redemption{Rule: v.ID, Code: v.code, Client: cart.Client,
+					TotalLimit: v.TotalLimit, PerClientLimit: v.PerClientLimit}
+			} else {
+				res.VoucherRefused = &VoucherError{Code: code, Rule: v.ID, Reason: RefusedNothingToDiscount}
+			}
 		}
 	}
 
@@ -281,7 +286,8 @@ func amounts(r *compiled, elig []bool, running, value []decimal.Decimal, cart *C
 }
 
 // verdict checks an entered voucher in the order of the Refusal constants and
-// returns the first reason that holds, or nil when the voucher applies.
+// returns the first reason that holds, or nil when the voucher may apply;
+// the last reason, RefusedNothingToDiscount, is settle's to check.
 func verdict(ctx context.Context, cfg *Config, v *compiled, cart *Cart, cur string, day int32,
 	subtotal decimal.Decimal, vlines []bool) (*VoucherError, error) {
 	if v == nil {
