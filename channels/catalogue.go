@@ -13,7 +13,8 @@ import (
 // refuses is a failed record (KindRejected) for RetryFailed; a batch that
 // cannot reach the shop after the retries ends the run (KindUnreachable),
 // and the next run pushes the same items again because its feed's since
-// stays at the last run that reached the shop.
+// stays at the last run that reached the shop. With Config.Leases, a job
+// another worker runs now is not started (ErrLeaseHeld).
 func (e *Engine) PushCatalogue(ctx context.Context, shopID string, job Job) (Run, error) {
 	if !slices.Contains([]Job{JobStock, JobPrices, JobDescriptions, JobImages}, job) {
 		return Run{}, &ConfigError{Field: "job", Reason: fmt.Sprintf("%q is not a catalogue job", job)}
@@ -22,9 +23,13 @@ func (e *Engine) PushCatalogue(ctx context.Context, shopID string, job Job) (Run
 	if err != nil {
 		return Run{}, err
 	}
-	lk := e.jobLock(shopID, job)
-	lk.Lock()
-	defer lk.Unlock()
+	return e.exclusive(ctx, shopID, job, func(ctx context.Context) (Run, error) {
+		return e.pushCatalogue(ctx, shop, job)
+	})
+}
+
+func (e *Engine) pushCatalogue(ctx context.Context, shop Shop, job Job) (Run, error) {
+	shopID := shop.ID
 	since, err := e.lastGoodStart(ctx, shopID, job)
 	if err != nil {
 		return Run{}, err

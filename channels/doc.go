@@ -23,6 +23,12 @@
 // RetryFailed run one job now. ImportOrder takes a single order (a
 // webhook) through the same path as the pull.
 //
+// A job runs once at a time per engine. Engines in several processes on
+// one database need Config.Leases (adapters/pgstore's Store): every run of
+// a job (scheduled, one-shot, RetryFailed) then holds the (shop, job)
+// lease while it runs, and a job leased by another worker is skipped with
+// an error wrapping ErrLeaseHeld, leaving nothing in the diary.
+//
 // Import is idempotent: the shop's order id is the core's external id, so
 // importing a page twice or resuming after a crash never duplicates an
 // order, and the resume cursor is stored only after the orders of its page

@@ -47,8 +47,25 @@ type Config struct {
 	// RetryWait is the first wait between attempts, doubled each time;
 	// 0: 500ms. Waits end early when the context ends.
 	RetryWait time.Duration
-	// Tick is how often Run looks for due jobs; 0: 1s.
+	// Tick is how often Serve looks for due jobs; 0: 1s.
 	Tick time.Duration
+	// Leases, when set, makes every run of a job (scheduled, one-shot or
+	// RetryFailed) hold the lease on its (shop, job) while it runs, so
+	// that engines in several processes sharing one database never run
+	// the same job of a shop at once; a job leased by another worker is
+	// skipped (ErrLeaseHeld). adapters/pgstore's Store is one. Nil: a job
+	// is exclusive within this engine only, enough for a single process
+	// (and for memstore). Single-order paths (ImportOrder, the status
+	// push) take no lease: they lock the order, and the core's external
+	// id keeps an order unique.
+	Leases Leaser
+	// LeaseHolder names this engine to Leases and must differ between
+	// processes; "": host name, process id and a random part.
+	LeaseHolder string
+	// LeaseTTL is how long a lease lasts unless renewed (Leases renews it
+	// while the job runs): a process that dies keeps its jobs that long
+	// at most. 0: one minute.
+	LeaseTTL time.Duration
 	// Progress, when set, is called after every record of a run (from the
 	// goroutine running it).
 	Progress func(Progress)
@@ -111,7 +128,7 @@ func New(svc *oms.Service, reg *Registry, store Store, cfg Config) (*Engine, err
 		return nil, &ConfigError{Field: "store", Reason: "nil"}
 	case cfg.Connect == nil:
 		return nil, &ConfigError{Field: "config.connect", Reason: "nil"}
-	case cfg.PageSize < 0 || cfg.BatchSize < 0 || cfg.Attempts < 0 || cfg.RetryWait < 0 || cfg.Tick < 0:
+	case cfg.PageSize < 0 || cfg.BatchSize < 0 || cfg.Attempts < 0 || cfg.RetryWait < 0 || cfg.Tick < 0 || cfg.LeaseTTL < 0:
 		return nil, &ConfigError{Field: "config", Reason: "negative size, attempts or duration"}
 	}
 	if cfg.Actor == "" {
@@ -134,6 +151,12 @@ func New(svc *oms.Service, reg *Registry, store Store, cfg Config) (*Engine, err
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.LeaseHolder == "" {
+		cfg.LeaseHolder = defaultHolder()
+	}
+	if cfg.LeaseTTL == 0 {
+		cfg.LeaseTTL = time.Minute
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -310,6 +333,10 @@ func (r *runner) finish(ctx context.Context, runErr error) (Run, error) {
 			kind = ""
 		}
 		r.run.Err, r.run.ErrKind = runErr.Error(), kind
+		if kind == "" && context.Cause(ctx) != nil {
+			// Say why the context ended (a lease lost, a shutdown cause).
+			r.run.Err = context.Cause(ctx).Error()
+		}
 		if kind != "" {
 			rec := Record{RunID: r.run.ID, Shop: r.run.Shop, Job: r.run.Job, Outcome: OutcomeFailed,
 				Kind: kind, Message: runErr.Error(), At: r.e.now()}

@@ -31,14 +31,20 @@ import (
 // ended early: the shop was unreachable after the retries (errors.Is
 // KindUnreachable), the context ended, or storage failed; the cursor then
 // stays after the last completed page, so the next run resumes there.
+// With Config.Leases, a job another worker runs now is not started: the
+// error wraps ErrLeaseHeld and the diary has no run.
 func (e *Engine) ImportOrders(ctx context.Context, shopID string) (Run, error) {
 	shop, ch, err := e.reg.Shop(shopID)
 	if err != nil {
 		return Run{}, err
 	}
-	lk := e.jobLock(shopID, JobOrders)
-	lk.Lock()
-	defer lk.Unlock()
+	return e.exclusive(ctx, shopID, JobOrders, func(ctx context.Context) (Run, error) {
+		return e.importOrders(ctx, shop, ch)
+	})
+}
+
+func (e *Engine) importOrders(ctx context.Context, shop Shop, ch Channel) (Run, error) {
+	shopID := shop.ID
 	r, err := e.startRun(ctx, shopID, JobOrders, false)
 	if err != nil {
 		return Run{}, err

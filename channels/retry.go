@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/azuvio/omnisales/oms"
 )
@@ -14,7 +15,9 @@ import (
 // shop when its OrderSource is also an OrderGetter, else from the copy
 // kept; an unreadable order needs an OrderGetter), failed status pushes push the order's current status, failed
 // catalogue items are pushed again. It returns one diary run per job that
-// had failures (marked Retry). Records that fail again stay failed.
+// had failures (marked Retry). Records that fail again stay failed. With
+// Config.Leases, a job another worker runs now is left out and the error
+// wraps ErrLeaseHeld; the other jobs are retried.
 func (e *Engine) RetryFailed(ctx context.Context, shopID string) ([]Run, error) {
 	shop, ch, err := e.reg.Shop(shopID)
 	if err != nil {
@@ -24,29 +27,46 @@ func (e *Engine) RetryFailed(ctx context.Context, shopID string) ([]Run, error) 
 	if err != nil {
 		return nil, fmt.Errorf("channels: read failed records: %w", err)
 	}
-	byJob := map[Job][]FailedRecord{}
 	var jobs []Job
 	for _, f := range all {
-		if _, ok := byJob[f.Job]; !ok {
+		if !slices.Contains(jobs, f.Job) {
 			jobs = append(jobs, f.Job)
 		}
-		byJob[f.Job] = append(byJob[f.Job], f)
 	}
 	var runs []Run
+	var held []error
 	for _, j := range jobs {
-		run, err := e.retryJob(ctx, shop, ch, j, byJob[j])
+		skip := false
+		run, err := e.exclusive(ctx, shopID, j, func(ctx context.Context) (Run, error) {
+			// Read the job's failures again under the lease: another worker
+			// may have retried them meanwhile, and an item retried from a
+			// stale copy would undo a newer push.
+			all, err := e.store.SyncFailures(ctx, shopID)
+			if err != nil {
+				return Run{}, fmt.Errorf("channels: read failed records: %w", err)
+			}
+			recs := slices.DeleteFunc(all, func(f FailedRecord) bool { return f.Job != j })
+			if skip = len(recs) == 0; skip {
+				return Run{}, nil
+			}
+			return e.retryJob(ctx, shop, ch, j, recs)
+		})
+		if errors.Is(err, ErrLeaseHeld) {
+			held = append(held, err) // the job runs elsewhere now: retry the others
+			continue
+		}
+		if skip && err == nil {
+			continue
+		}
 		runs = append(runs, run)
 		if err != nil {
 			return runs, err
 		}
 	}
-	return runs, nil
+	return runs, errors.Join(held...)
 }
 
 func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, recs []FailedRecord) (Run, error) {
-	lk := e.jobLock(shop.ID, j)
-	lk.Lock()
-	defer lk.Unlock()
 	r, err := e.startRun(ctx, shop.ID, j, true)
 	if err != nil {
 		return Run{}, err

@@ -26,7 +26,8 @@ func (e *Engine) RunJob(ctx context.Context, shopID string, j Job) (Run, error) 
 // the start of its last scheduled run in the diary (a job never run is
 // due), and returns their diary runs. Call it from cron as often as the
 // shortest interval. The error joins the errors of the runs that ended
-// early; a failing job does not keep the others from running.
+// early; a failing job does not keep the others from running. A job that
+// another worker runs now (Config.Leases) is skipped: no run, no error.
 func (e *Engine) RunOnce(ctx context.Context) ([]Run, error) {
 	var out []Run
 	var errs []error
@@ -47,6 +48,9 @@ func (e *Engine) RunOnce(ctx context.Context) ([]Run, error) {
 				continue
 			}
 			r, err := e.RunJob(ctx, sh.ID, j)
+			if errors.Is(err, ErrLeaseHeld) && ctx.Err() == nil {
+				continue // another worker runs it now
+			}
 			out = append(out, r)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -78,7 +82,8 @@ func (e *Engine) lastScheduledStart(ctx context.Context, shop string, j Job) (ti
 // the registry, the jobs whose Schedule interval has elapsed since their
 // last run (read from the diary at start, so a restart keeps the pace).
 // Shops run in parallel, one job at a time per shop. A failing job is in
-// the diary and the log, and never stops the loop. Run returns ctx's
+// the diary and the log, and never stops the loop; a job that another
+// worker runs now (Config.Leases) is skipped until it is due again. Run returns ctx's
 // error when ctx ends, after the jobs in flight have stopped.
 //
 // Run does not dispatch core events: run svc.Events() too for status
@@ -129,7 +134,7 @@ func (e *Engine) Run(ctx context.Context) error {
 					if ctx.Err() != nil {
 						break
 					}
-					if _, err := e.RunJob(ctx, shop, j); err != nil && ctx.Err() == nil {
+					if _, err := e.RunJob(ctx, shop, j); err != nil && ctx.Err() == nil && !errors.Is(err, ErrLeaseHeld) {
 						e.log.LogAttrs(ctx, slog.LevelWarn, "scheduled job failed", slog.String("shop", shop),
 							slog.String("job", string(j)), slog.String("error", err.Error()))
 					}

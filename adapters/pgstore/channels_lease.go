@@ -15,15 +15,33 @@ import (
 // mutex; channels.Store has nothing that spans processes. These methods
 // are the cross-process claim: a lease on (shop, job) with an expiry on
 // the database clock, so a worker that dies loses its claim when the
-// lease ends, whatever the workers' clocks say.
+// lease ends, whatever the workers' clocks say. The Store is a
+// channels.Leaser: pass it as channels.Config.Leases and the engine runs
+// every job under WithSyncLease.
+
+var _ channels.Leaser = (*Store)(nil)
+
+// leaseSentinel is a sentinel error that is also channels' own, so that
+// errors.Is(err, channels.ErrLeaseHeld) holds for the engine.
+type leaseSentinel struct {
+	msg string
+	is  error
+}
+
+func (e *leaseSentinel) Error() string { return e.msg }
+
+// Is matches the channels sentinel.
+func (e *leaseSentinel) Is(target error) bool { return target == e.is }
 
 // ErrSyncLeaseHeld is returned (inside a *SyncLeaseError) when another
-// holder has a live lease on the shop's job.
-var ErrSyncLeaseHeld = errors.New("pgstore: sync job leased by another worker")
+// holder has a live lease on the shop's job. errors.Is(err,
+// channels.ErrLeaseHeld) holds too.
+var ErrSyncLeaseHeld error = &leaseSentinel{"pgstore: sync job leased by another worker", channels.ErrLeaseHeld}
 
 // ErrSyncLeaseLost ends WithSyncLease's job when the lease could not be
 // renewed (taken over after it expired, or the database unreachable).
-var ErrSyncLeaseLost = errors.New("pgstore: sync job lease lost")
+// errors.Is(err, channels.ErrLeaseLost) holds too.
+var ErrSyncLeaseLost error = &leaseSentinel{"pgstore: sync job lease lost", channels.ErrLeaseLost}
 
 // SyncLeaseError says who holds the lease a caller could not get.
 // errors.As target: *SyncLeaseError; errors.Is ErrSyncLeaseHeld.
@@ -108,10 +126,9 @@ func (s *Store) ReleaseSyncLease(ctx context.Context, shop string, job channels.
 // ErrSyncLeaseLost and the error returned wraps it. A process that dies
 // stops renewing, and its lease passes to another worker after ttl.
 //
-// Wrap a channels.Engine job in it to run it in one process at a time:
-//
-//	err := s.WithSyncLease(ctx, "ro", channels.JobOrders, worker, time.Minute,
-//		func(ctx context.Context) error { _, err := eng.RunJob(ctx, "ro", channels.JobOrders); return err })
+// It implements channels.Leaser: with the Store as channels.Config.Leases,
+// the engine runs each job (scheduled, one-shot and RetryFailed) through
+// it, so a job runs in one process at a time.
 func (s *Store) WithSyncLease(ctx context.Context, shop string, job channels.Job, holder string, ttl time.Duration,
 	fn func(ctx context.Context) error) error {
 	if _, err := s.AcquireSyncLease(ctx, shop, job, holder, ttl); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -513,5 +514,139 @@ func TestSyncLeaseKilledWorker(t *testing.T) {
 			t.Fatalf("the dead worker's job was never taken over: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// slowOrders counts the listings in flight, to catch two runs of one job
+// at once.
+type slowOrders struct {
+	channels.OrderSource
+	mu             sync.Mutex
+	inFlight, most int
+}
+
+func (s *slowOrders) ListOrders(ctx context.Context, cursor string, limit int) (channels.OrderPage, error) {
+	s.mu.Lock()
+	s.inFlight++
+	s.most = max(s.most, s.inFlight)
+	s.mu.Unlock()
+	defer func() { s.mu.Lock(); s.inFlight--; s.mu.Unlock() }()
+	time.Sleep(3 * time.Millisecond)
+	return s.OrderSource.ListOrders(ctx, cursor, limit)
+}
+
+// Two engines (two processes) on one database, the Store as their
+// channels.Config.Leases: a shop's job never runs twice at once, whatever
+// starts it. A run that finds the job leased is skipped with a typed error
+// (the holder named) and leaves nothing in the diary; the one-shot pass
+// skips it without an error.
+func TestSyncLeaseEnginesNeverOverlap(t *testing.T) {
+	t.Parallel()
+	s1, dsn := storeAndDSN(t)
+	s2 := open(t, dsn, pgstore.Config{})
+	ctx := context.Background()
+	reg := channels.NewRegistry()
+	if err := reg.SetChannel(channels.Channel{ID: 3, Type: oms.ChannelWooCommerce, Name: "Web shop"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.SetShop(channels.Shop{ID: "ro", ChannelID: 3, Name: "Romania", Schedule: channels.Schedule{Orders: time.Millisecond},
+		Payments: channels.PaymentMap{"cod": "cash"}}); err != nil {
+		t.Fatal(err)
+	}
+	shop := channelstest.NewShop()
+	for i := range 30 {
+		shop.Add(channelstest.NewOrder(strconv.Itoa(i), "processing", "buyer@example.com", "A"))
+	}
+	src := &slowOrders{OrderSource: shop}
+	connect := func(ctx context.Context, _ channels.Shop) (channels.Connector, error) {
+		c := shop.Connector()
+		c.Orders = src
+		return c, nil
+	}
+	cat := channelstest.NewCatalogue(channels.Product{SKU: "A", Name: "Apple"})
+	clients := channelstest.NewClients()
+	engines := map[string]*channels.Engine{}
+	for holder, s := range map[string]*pgstore.Store{"w1": s1, "w2": s2} {
+		svc, err := oms.NewService(s, oms.Config{Channels: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		engines[holder], err = channels.New(svc, reg, s, channels.Config{Connect: connect, Catalogue: cat, Clients: clients,
+			PageSize: 4, NoSubscribe: true, Leases: s, LeaseHolder: holder, LeaseTTL: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var mu sync.Mutex
+	completed, skipped := 0, 0
+	var wg sync.WaitGroup
+	for i := range 10 {
+		holder := []string{"w1", "w2"}[i%2]
+		e := engines[holder]
+		wg.Go(func() {
+			var err error
+			if i%4 < 2 {
+				_, err = e.ImportOrders(ctx, "ro")
+			} else {
+				_, err = e.RunJob(ctx, "ro", channels.JobOrders)
+			}
+			var le *pgstore.SyncLeaseError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				completed++
+			case errors.Is(err, channels.ErrLeaseHeld) && errors.Is(err, pgstore.ErrSyncLeaseHeld) && errors.As(err, &le) &&
+				le.Holder != holder && le.Job == channels.JobOrders:
+				skipped++
+			default:
+				t.Errorf("%s: %v", holder, err)
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("%d runs completed, %d skipped as leased by the other engine", completed, skipped)
+	if src.most != 1 {
+		t.Fatalf("%d listings of one shop in flight at once", src.most)
+	}
+	if completed == 0 || completed+skipped != 10 {
+		t.Fatalf("%d runs completed, %d skipped", completed, skipped)
+	}
+	runs, err := s1.SyncRuns(ctx, channels.RunFilter{Shop: "ro"})
+	if err != nil || len(runs) != completed {
+		t.Fatalf("diary has %d runs for %d completed: %v", len(runs), completed, err)
+	}
+	for _, r := range runs {
+		if r.Err != "" || r.ErrKind != "" {
+			t.Fatalf("a run ended early: %+v", r)
+		}
+	}
+	if recs, err := s1.SyncRecords(ctx, channels.RecordFilter{Shop: "ro", Outcome: channels.OutcomeFailed}); err != nil || len(recs) != 0 {
+		t.Fatalf("failed records: %+v, %v", recs, err)
+	}
+	page, err := s1.List(ctx, oms.Filter{Store: "ro"}, oms.Page{Limit: 100})
+	if err != nil || len(page.Orders) != 30 {
+		t.Fatalf("%d orders, %v", len(page.Orders), err)
+	}
+
+	// A third worker holds the job: both engines skip it, the one-shot
+	// pass without an error, and nothing reaches the diary.
+	if _, err := s2.AcquireSyncLease(ctx, "ro", channels.JobOrders, "w3", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.SetSyncCursor(ctx, "ro", channels.JobOrders, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = engines["w1"].RunJob(ctx, "ro", channels.JobOrders)
+	var le *pgstore.SyncLeaseError
+	if !errors.Is(err, channels.ErrLeaseHeld) || !errors.As(err, &le) || le.Holder != "w3" {
+		t.Fatalf("RunJob while w3 holds the job: %v", err)
+	}
+	if got, err := engines["w2"].RunOnce(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("pass while w3 holds the job: %+v, %v", got, err)
+	}
+	if after, _ := s1.SyncRuns(ctx, channels.RunFilter{Shop: "ro"}); len(after) != len(runs) {
+		t.Fatalf("skipped jobs reached the diary: %d runs, want %d", len(after), len(runs))
 	}
 }
