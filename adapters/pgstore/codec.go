@@ -260,8 +260,11 @@ func linesEqual(a, b []oms.Line) bool {
 }
 
 // mapErr turns PostgreSQL errors into oms kinds, keeping the original in
-// the chain: unique violations are ErrDuplicate, a foreign key to a
-// missing order is ErrNotFound.
+// the chain (errors.As with a *pgconn.PgError still finds it): unique
+// violations are ErrDuplicate, a foreign key to a missing order is
+// ErrNotFound, and a serialization failure or a deadlock (the server
+// rolled the transaction back because of a concurrent one) is
+// ErrConflict, which callers retry as they retry a stale version.
 func mapErr(err error) error {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
@@ -272,6 +275,8 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w (%w)", oms.ErrDuplicate, err)
 	case "23503": // foreign_key_violation
 		return fmt.Errorf("%w (%w)", oms.ErrNotFound, err)
+	case "40001", "40P01": // serialization_failure, deadlock_detected
+		return fmt.Errorf("%w (%w)", oms.ErrConflict, err)
 	}
 	return err
 }

@@ -22,3 +22,6 @@ var ListQuery = listQuery
 // DiscountLogQuery exposes the discount log statement builder to the
 // EXPLAIN test.
 var DiscountLogQuery = discountLogQuery
+
+// MapErr exposes the PostgreSQL error mapping.
+var MapErr = mapErr
