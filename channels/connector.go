@@ -24,7 +24,7 @@ const (
 )
 
 // ScheduledJobs returns the five jobs of a shop's Schedule, in the order
-// Engine.Run runs them when several are due.
+// the scheduler (Engine.Run, Engine.Serve) runs them when several are due.
 func ScheduledJobs() []Job { return []Job{JobOrders, JobStock, JobPrices, JobDescriptions, JobImages} }
 
 // ExternalOrder is a shop's order in channel-neutral form. Amounts are in

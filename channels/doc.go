@@ -17,11 +17,12 @@
 //
 // # Jobs
 //
-// Engine.Run is the scheduler loop over every shop's five jobs (orders,
-// stock, prices, descriptions, images). For cron users, RunOnce runs the
-// jobs that are due and returns; ImportOrders, PushCatalogue, RunJob and
-// RetryFailed run one job now. ImportOrder takes a single order (a
-// webhook) through the same path as the pull.
+// Engine.Serve is the scheduler loop over every shop's five jobs (orders,
+// stock, prices, descriptions, images), for a long-running worker. For
+// cron users, Engine.Run is one pass: it runs the jobs that are due and
+// returns. ImportOrders, PushCatalogue, RunJob and RetryFailed run one job
+// now. ImportOrder takes a single order (a webhook) through the same path
+// as the pull.
 //
 // A job runs once at a time per engine. Engines in several processes on
 // one database need Config.Leases (adapters/pgstore's Store): every run of

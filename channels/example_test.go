@@ -129,3 +129,32 @@ func ExampleConfig_progress() {
 	// ro orders: 3/4, 1 errors
 	// ro orders: 4/4, 2 errors
 }
+
+// A cron job calls Run: one pass over the jobs that are due, then it
+// returns (a long-running worker calls Serve instead).
+func ExampleEngine_Run() {
+	ctx := context.Background()
+	reg := channels.NewRegistry()
+	reg.SetChannel(channels.Channel{ID: 3, Type: oms.ChannelWooCommerce, Name: "Web shop"})
+	reg.SetShop(channels.Shop{ID: "ro", ChannelID: 3, Statuses: channels.DefaultStatusMap(), Payments: channels.PaymentMap{"cod": "cash"},
+		Schedule: channels.Schedule{Orders: 15 * time.Minute, Stock: time.Hour}})
+	store := memstore.New()
+	svc, _ := oms.NewService(store, oms.Config{Channels: reg})
+	shop := channelstest.NewShop()
+	shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"))
+	eng, _ := channels.New(svc, reg, store, channels.Config{
+		Connect: shop.Connect, Catalogue: channelstest.NewCatalogue(channels.Product{SKU: "A"}), Clients: channelstest.NewClients(),
+	})
+	for pass := 1; pass <= 2; pass++ {
+		runs, err := eng.Run(ctx)
+		fmt.Printf("pass %d: %d jobs ran, err %v\n", pass, len(runs), err)
+		for _, r := range runs {
+			fmt.Printf("  %s: %d imported\n", r.Job, r.Imported)
+		}
+	}
+	// Output:
+	// pass 1: 2 jobs ran, err <nil>
+	//   orders: 1 imported
+	//   stock: 0 imported
+	// pass 2: 0 jobs ran, err <nil>
+}

@@ -108,7 +108,7 @@ func TestLeaseHeldSkipsJob(t *testing.T) {
 		t.Fatalf("RunJob: %v", err)
 	}
 	// The one-shot pass runs the free job and skips the leased one.
-	runs, err := e.eng.RunOnce(e.ctx)
+	runs, err := e.eng.Run(e.ctx)
 	if err != nil || len(runs) != 1 || runs[0].Job != channels.JobStock {
 		t.Fatalf("pass with orders leased elsewhere: %+v, %v", runs, err)
 	}

@@ -21,14 +21,15 @@ func (e *Engine) RunJob(ctx context.Context, shopID string, j Job) (Run, error) 
 	return Run{}, &ConfigError{Field: "job", Reason: fmt.Sprintf("%q is not a scheduled job", j)}
 }
 
-// RunOnce is the scheduler for cron users: it runs, once and in turn,
-// every job of every enabled shop whose Schedule interval has elapsed since
-// the start of its last scheduled run in the diary (a job never run is
-// due), and returns their diary runs. Call it from cron as often as the
-// shortest interval. The error joins the errors of the runs that ended
-// early; a failing job does not keep the others from running. A job that
-// another worker runs now (Config.Leases) is skipped: no run, no error.
-func (e *Engine) RunOnce(ctx context.Context) ([]Run, error) {
+// Run is the one-shot scheduler pass, for cron users: it runs, once and
+// in turn, every job of every enabled shop whose Schedule interval has
+// elapsed since the start of its last scheduled run in the diary (a job
+// never run is due), and returns their diary runs. Call it from cron as
+// often as the shortest interval; Serve is the same as a loop. The error
+// joins the errors of the runs that ended early; a failing job does not
+// keep the others from running. A job that another worker runs now
+// (Config.Leases) is skipped: no run, no error.
+func (e *Engine) Run(ctx context.Context) ([]Run, error) {
 	var out []Run
 	var errs []error
 	for _, sh := range e.reg.Shops(0) {
@@ -78,17 +79,19 @@ func (e *Engine) lastScheduledStart(ctx context.Context, shop string, j Job) (ti
 	return time.Time{}, nil
 }
 
-// Run is the scheduler loop: every Tick it runs, for each enabled shop of
-// the registry, the jobs whose Schedule interval has elapsed since their
-// last run (read from the diary at start, so a restart keeps the pace).
-// Shops run in parallel, one job at a time per shop. A failing job is in
-// the diary and the log, and never stops the loop; a job that another
-// worker runs now (Config.Leases) is skipped until it is due again. Run returns ctx's
-// error when ctx ends, after the jobs in flight have stopped.
+// Serve is the scheduler loop of a long-running worker (as
+// http.Server.Serve is for requests): every Tick it runs, for each enabled
+// shop of the registry, the jobs whose Schedule interval has elapsed since
+// their last run (read from the diary at start, so a restart keeps the
+// pace). Shops run in parallel, one job at a time per shop. A failing job
+// is in the diary and the log, and never stops the loop; a job that
+// another worker runs now (Config.Leases) is skipped until it is due
+// again. Serve returns ctx's error when ctx ends, after the jobs in flight
+// have stopped.
 //
-// Run does not dispatch core events: run svc.Events() too for status
+// Serve does not dispatch core events: run svc.Events() too for status
 // pushes.
-func (e *Engine) Run(ctx context.Context) error {
+func (e *Engine) Serve(ctx context.Context) error {
 	next := map[string]time.Time{}
 	busy := map[string]bool{}
 	done := make(chan string)

@@ -40,7 +40,7 @@ func TestSchedulerRun(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
-	go func() { runErr <- e.eng.Run(ctx) }()
+	go func() { runErr <- e.eng.Serve(ctx) }()
 	dispatched := make(chan struct{})
 	go func() { _ = e.svc.Events().Run(ctx, time.Millisecond); close(dispatched) }()
 	var wg sync.WaitGroup
@@ -73,7 +73,7 @@ func TestSchedulerRun(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	cancel()
 	if err := <-runErr; !errors.Is(err, context.Canceled) {
-		t.Fatalf("Run returned %v", err)
+		t.Fatalf("Serve returned %v", err)
 	}
 	<-dispatched
 	for id, s := range shops {
@@ -108,7 +108,7 @@ func TestSchedulerRun(t *testing.T) {
 	}
 }
 
-func TestRunOnce(t *testing.T) {
+func TestRunPass(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
@@ -133,11 +133,11 @@ func TestRunOnce(t *testing.T) {
 		}
 		return out
 	}
-	if got := jobs(e.eng.RunOnce(e.ctx)); fmt.Sprint(got) != "[orders prices]" {
+	if got := jobs(e.eng.Run(e.ctx)); fmt.Sprint(got) != "[orders prices]" {
 		t.Fatalf("first pass ran %v", got)
 	}
 	advance(time.Minute)
-	if got := jobs(e.eng.RunOnce(e.ctx)); len(got) != 0 {
+	if got := jobs(e.eng.Run(e.ctx)); len(got) != 0 {
 		t.Fatalf("nothing due, ran %v", got)
 	}
 	// A RetryFailed run does not reset the pace.
@@ -146,12 +146,12 @@ func TestRunOnce(t *testing.T) {
 		t.Fatalf("retry = %+v, %v", runs, err)
 	}
 	advance(5 * time.Minute)
-	if got := jobs(e.eng.RunOnce(e.ctx)); fmt.Sprint(got) != "[orders]" {
+	if got := jobs(e.eng.Run(e.ctx)); fmt.Sprint(got) != "[orders]" {
 		t.Fatalf("after 16 minutes ran %v", got)
 	}
 	advance(45 * time.Minute)
 	e.shop.Inject(channelstest.Fault{Op: channelstest.OpList, Times: 3})
-	runs, err := e.eng.RunOnce(e.ctx)
+	runs, err := e.eng.Run(e.ctx)
 	if !errors.Is(err, channels.KindUnreachable) || len(runs) != 2 || runs[1].Job != channels.JobPrices || runs[1].Err != "" {
 		t.Fatalf("a failing job stops the pass: %+v, %v", runs, err)
 	}

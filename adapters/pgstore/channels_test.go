@@ -643,7 +643,7 @@ func TestSyncLeaseEnginesNeverOverlap(t *testing.T) {
 	if !errors.Is(err, channels.ErrLeaseHeld) || !errors.As(err, &le) || le.Holder != "w3" {
 		t.Fatalf("RunJob while w3 holds the job: %v", err)
 	}
-	if got, err := engines["w2"].RunOnce(ctx); err != nil || len(got) != 0 {
+	if got, err := engines["w2"].Run(ctx); err != nil || len(got) != 0 {
 		t.Fatalf("pass while w3 holds the job: %+v, %v", got, err)
 	}
 	if after, _ := s1.SyncRuns(ctx, channels.RunFilter{Shop: "ro"}); len(after) != len(runs) {
