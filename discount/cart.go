@@ -45,7 +45,8 @@ type Result struct {
 	// Redemption is set when a voucher applied, that is saved something
 	// (a voucher that would save nothing is refused with
 	// RefusedNothingToDiscount); the caller commits it with [Ledger.Redeem]
-	// when the cart becomes an order.
+	// before placing the order, and places this result only if that
+	// succeeds (see "Checkout with a voucher" in the package doc).
 	Redemption *Redemption
 	// Log holds one row per rule that saved something on a line, in line
 	// order and, within a line, in the order the rules were applied.
@@ -100,19 +101,26 @@ type LogRow struct {
 	At                               time.Time // the cart's time
 }
 
-// Redemption is one use of a voucher, to be committed with [Ledger.Redeem].
-// The limits are copied from the rule when the cart was discounted.
+// Redemption is one use of a voucher, to be committed with [Ledger.Redeem]
+// before the order is placed. The limits are copied from the rule when the
+// cart was discounted, and ledgers enforce the limits a Redemption carries:
+// pass the one [Result] holds, changing only Order.
 type Redemption struct {
-	Rule           RuleID
-	Code           string
-	Client         ClientID
-	Order          string // set by [Result.SetOrder]; makes Redeem idempotent
+	Rule   RuleID
+	Code   string
+	Client ClientID
+	// Order is the order id ([Result.SetOrder]) or, when the order does not
+	// exist yet, a reference unique to the checkout; it makes Redeem
+	// idempotent and lets Release give back exactly this use.
+	Order          string
 	TotalLimit     int64
 	PerClientLimit int64
 }
 
 // SetOrder records the order id on every log row and on the redemption, for
-// when the cart becomes an order.
+// a caller that knows the id before placing the order. With oms, whose
+// Service.Place assigns the id and names the log rows itself, set only
+// Redemption.Order, to a checkout reference.
 func (r *Result) SetOrder(order string) {
 	for i := range r.Log {
 		r.Log[i].Order = order

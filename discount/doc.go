@@ -5,8 +5,8 @@
 // then call [Engine.Apply] with a [Cart] whose lines carry their tier prices
 // (from package pricing). The [Result] has the discounted lines, the cart
 // totals, the log rows and, when a voucher applied, a [Redemption] that the
-// caller commits with [Ledger.Redeem] when the cart becomes an order
-// (after [Result.SetOrder]).
+// caller commits with [Ledger.Redeem] before it places the order (see
+// "Checkout with a voucher" below for the order of the steps).
 //
 // The package is pure: no I/O, no knowledge of orders.
 //
@@ -89,11 +89,45 @@
 // (every line it covers is already free, or it is worth nothing): it is
 // refused rather than applied for nothing, so it logs no rows, returns no
 // [Redemption] and does not use up a limited voucher, and the portal can
-// tell the client why. A voucher may have a
-// total and a per-client limit. [Engine.Apply] checks them against
-// [Config.Usage] if set, but only [Ledger.Redeem] counts a use, atomically.
-// [Ledger] is in memory; adapters/pgstore has one on PostgreSQL for several
-// processes, and package discounttest holds the suite every ledger passes.
+// tell the client why.
+//
+// A voucher may have a total and a per-client limit. [Engine.Apply] checks
+// them against [Config.Usage] if set, but it only reads the counts, without
+// a lock: two carts can both be accepted for the last use. Only
+// [Ledger.Redeem] counts a use, atomically, so of those two carts only one
+// redeems. [Ledger] is in memory; adapters/pgstore has one on PostgreSQL
+// for several processes, and package discounttest holds the suite every
+// ledger passes.
+//
+// # Checkout with a voucher
+//
+// So that no order ever carries a discount whose voucher use was not
+// counted, redeem before the order is placed, and give the use back when
+// placing fails:
+//
+//  1. res := engine.Apply(ctx, cart).
+//  2. If res.Redemption is set, give it the checkout's reference: the order
+//     id with [Result.SetOrder] when the caller chooses it, or else a
+//     reference unique to this checkout (the order number it will be
+//     placed with, a cart id) in res.Redemption.Order. With oms, whose
+//     Place assigns the id, use the latter and leave the log rows' Order
+//     empty: Place names them. The reference makes Redeem idempotent and
+//     Release exact.
+//  3. ledger.Redeem(ctx, *res.Redemption). When it is refused with
+//     RefusedUsageExhausted (another cart took the last use since step 1),
+//     do not place this result: Apply the cart again (with [Config.Usage]
+//     set, it now comes back discounted without the voucher and says why
+//     in VoucherRefused) and show that to the client. On any other error
+//     do not place either; Redeem may be retried with the same reference.
+//  4. Place the order with res.Lines and res.Log. If placing fails,
+//     ledger.Release(ctx, *res.Redemption) gives the use back.
+//  5. When an order is cancelled, Release its redemption.
+//
+// A process that stops between steps 3 and 4 leaves a use counted under a
+// reference that names no order; reconcile such uses with Release by that
+// reference. The ledger enforces the limits the Redemption carries, which
+// Apply copied from the rule: pass the Redemption as Apply returned it,
+// changing only Order.
 //
 // # The applied-discount log
 //

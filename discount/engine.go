@@ -35,7 +35,9 @@ type Config struct {
 	// Policy is how automatic rules combine; the zero value is BestPerLine.
 	Policy Policy
 	// Usage, when set, lets Apply refuse a voucher whose limits are already
-	// used up. Redemption itself is checked again, atomically, by the ledger.
+	// used up. Apply only reads the counts, so two carts may both be
+	// accepted for a voucher's last use; redemption is checked again,
+	// atomically, by the ledger, and only one of them redeems.
 	Usage UsageCounter
 }
 

@@ -13,7 +13,9 @@ import (
 // A B2B client of the Wholesale group buys on the portal: tier pricing gives
 // the group price, a trade discount for the group takes 10% off seating, and
 // the voucher PROMO2026 takes 50 RON off the order, spread over the lines.
-// The voucher use is committed to the ledger when the cart becomes an order.
+// The voucher use is redeemed before the order is placed; a second checkout
+// that was discounted with the same single use is refused at Redeem and
+// applied again without the voucher.
 func Example() {
 	ctx := context.Background()
 	d := decimal.RequireFromString
@@ -60,27 +62,40 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
+	// The same client checks out in another tab before either order is
+	// placed: Apply only reads the usage, so this cart gets the voucher too.
+	other, err := engine.Apply(ctx, cart)
+	if err != nil {
+		panic(err)
+	}
 	for _, l := range res.Lines {
 		fmt.Printf("%-5s x%d  %7s → %7s  (-%s)\n", l.Product, l.Quantity, l.Total.StringFixed(2), l.TotalAfter.StringFixed(2), l.Discount.StringFixed(2))
 	}
 	fmt.Printf("subtotal %s, discount %s, total %s %s\n", res.Subtotal.StringFixed(2), res.Discount.StringFixed(2), res.Total.StringFixed(2), res.Currency)
 
-	// 3. The cart becomes an order: record it, commit the voucher use.
+	// 3. Redeem under the order's id before placing the order; place it only
+	// if that succeeds (and Release the use if placing fails).
 	res.SetOrder("SO-1001")
 	if err := ledger.Redeem(ctx, *res.Redemption); err != nil {
 		panic(err)
 	}
+	// … place SO-1001 with res.Lines and res.Log …
 	for _, row := range res.Log {
 		fmt.Printf("log %s rule %d %q %s: %s → %s saved %s voucher %q\n", row.Order, row.Rule, row.RuleName, row.Product,
 			row.OriginalTotal.StringFixed(2), row.TotalAfter.StringFixed(2), row.Saved.StringFixed(2), row.Voucher)
 	}
 
-	// The client may use the voucher once: a second cart is refused.
-	res, err = engine.Apply(ctx, cart)
-	if err != nil {
-		panic(err)
+	// The client may use the voucher once: the other checkout cannot redeem
+	// it, so it is not placed as it was; it is discounted again, without
+	// the voucher, and the portal shows why.
+	other.SetOrder("SO-1002")
+	if err := ledger.Redeem(ctx, *other.Redemption); err != nil {
+		fmt.Println("SO-1002:", err)
+		if other, err = engine.Apply(ctx, cart); err != nil {
+			panic(err)
+		}
 	}
-	fmt.Println(res.VoucherRefused, "; total", res.Total.StringFixed(2))
+	fmt.Println(other.VoucherRefused, "; total", other.Total.StringFixed(2))
 	// Output:
 	// chair x4   840.00 →  733.17  (-106.83)
 	// desk  x1   900.00 →  872.83  (-27.17)
@@ -88,6 +103,7 @@ func Example() {
 	// log SO-1001 rule 1 "Wholesale seating -10%" chair: 840.00 → 756.00 saved 84.00 voucher ""
 	// log SO-1001 rule 2 "Spring voucher" chair: 756.00 → 733.17 saved 22.83 voucher "PROMO2026"
 	// log SO-1001 rule 2 "Spring voucher" desk: 900.00 → 872.83 saved 27.17 voucher "PROMO2026"
+	// SO-1002: discount: voucher "PROMO2026": usage exhausted
 	// discount: voucher "promo2026": usage exhausted ; total 1656.00
 }
 

@@ -9,7 +9,10 @@ import (
 // Ledger counts voucher redemptions in memory and enforces usage limits.
 // The zero value is empty and ready; it is safe for concurrent use, and
 // Redeem checks and counts under one lock, so two carts racing for the last
-// use of a voucher cannot both get it.
+// use of a voucher cannot both get it. Redeem before placing the order and
+// Release if placing fails (see "Checkout with a voucher" in the package
+// doc): Apply's usage check is only a read, and the order must not keep a
+// discount its voucher could not redeem.
 type Ledger struct {
 	mu       sync.Mutex
 	total    map[RuleID]int64
@@ -39,9 +42,12 @@ func (l *Ledger) Usage(_ context.Context, rule RuleID, client ClientID) (total, 
 
 // Redeem records one use of the voucher if its limits allow it. When the
 // total or the client's limit is already reached it returns a
-// [*VoucherError] with RefusedUsageExhausted and records nothing. A
+// [*VoucherError] with RefusedUsageExhausted and records nothing; the
+// result that carried r must then not be placed: Apply the cart again. A
 // redemption with an Order that is already recorded for the same rule
-// succeeds without counting twice, so a retried commit is safe.
+// succeeds without counting twice, so a retried commit is safe. The limits
+// checked are those r carries (copied from the rule by Apply), so pass the
+// Redemption as Apply returned it, with its Order set.
 func (l *Ledger) Redeem(_ context.Context, r Redemption) error {
 	if r.Rule <= 0 {
 		return &VoucherError{Code: r.Code, Reason: RefusedUnknown}
@@ -74,8 +80,8 @@ func (l *Ledger) Redeem(_ context.Context, r Redemption) error {
 	return nil
 }
 
-// Release gives back a use recorded by Redeem, for an order that was
-// cancelled. A redemption with an Order releases that order's use (whoever
+// Release gives back a use recorded by Redeem, for an order that could not
+// be placed or was cancelled. A redemption with an Order releases that order's use (whoever
 // the client); one without releases a use that was also recorded without an
 // order. It returns ErrNotRedeemed when there is no such use.
 func (l *Ledger) Release(_ context.Context, r Redemption) error {
