@@ -395,12 +395,44 @@ func TestContextCancelStopsWork(t *testing.T) {
 	if _, err := s.ClaimEvents(ctx, "w", 1, time.Second); !errors.Is(err, context.Canceled) {
 		t.Errorf("ClaimEvents with a canceled context: %v", err)
 	}
-	// A deadline during a read outside a unit.
-	dctx, dcancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer dcancel()
+	// A deadline during a read outside a unit: another connection holds
+	// an exclusive lock on orders, so the reads wait until their deadline,
+	// which stops them.
 	o := storetest.Order(5)
 	insert(t, s, &o)
-	if _, err := s.Get(dctx, o.ID); err != nil {
+	bg := context.Background()
+	locker, err := raw(t, dsn).Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := locker.Exec(bg, "LOCK TABLE orders IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	const deadline = 300 * time.Millisecond
+	for name, read := range map[string]func(ctx context.Context) error{
+		"Get": func(ctx context.Context) error { _, err := s.Get(ctx, o.ID); return err },
+		"List": func(ctx context.Context) error {
+			_, err := s.List(ctx, oms.Filter{}, oms.Page{})
+			return err
+		},
+	} {
+		dctx, dcancel := context.WithTimeout(bg, deadline)
+		began := time.Now()
+		err := read(dctx)
+		took := time.Since(began)
+		dcancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s behind a lock with a %v deadline = %v, want context.DeadlineExceeded", name, deadline, err)
+		}
+		if took < deadline || took > 10*time.Second {
+			t.Errorf("%s behind a lock returned after %v, want about its %v deadline", name, took, deadline)
+		}
+	}
+	if err := locker.Rollback(bg); err != nil {
+		t.Fatal(err)
+	}
+	// Once the lock is gone the store reads again.
+	if _, err := s.Get(bg, o.ID); err != nil {
 		t.Fatal(err)
 	}
 }
