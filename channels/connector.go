@@ -54,6 +54,15 @@ type ExternalOrder struct {
 	Billing       oms.Address
 	Shipping      oms.Address
 	Note          string
+	// Removed says the shop deleted the order or moved it to its trash (a
+	// WooCommerce order.deleted webhook, status "trash"); only ID need be
+	// set. The engine imports nothing and changes nothing for it: an
+	// order we already have stays as it is, since a deletion in the shop
+	// is often housekeeping and the order may be invoiced or shipped
+	// already; the diary records it as skipped (no error kind) for an
+	// operator to cancel by hand if the sale is off, and a failed import
+	// of it stops waiting for RetryFailed.
+	Removed bool
 }
 
 // ExternalLine is one product line of a shop order.

@@ -219,10 +219,17 @@ func (e *Engine) syncOrder(ctx context.Context, shop Shop, ch Channel, x Externa
 	key := oms.ExternalKey{Channel: ch.Ref(), Store: shop.ID, ExternalID: x.ID}
 	cur, err := e.svc.Store().GetByExternal(ctx, key)
 	switch {
+	case errors.Is(err, oms.ErrNotFound) && x.Removed:
+		rec.Outcome, rec.Message = OutcomeSkipped, "deleted in the shop before it was imported: not imported"
+		return rec, nil
 	case errors.Is(err, oms.ErrNotFound):
 		return e.placeNew(ctx, shop, ch, x, rec)
 	case err != nil:
 		return failed(rec, KindInternal, "read order: %v", err)
+	case x.Removed:
+		rec.OrderID, rec.Outcome = cur.ID, OutcomeSkipped
+		rec.Message = fmt.Sprintf("deleted in the shop: order %s left %s; cancel it by hand if the sale is off", cur.ID, cur.Status)
+		return rec, nil
 	}
 	return e.updateExisting(ctx, shop, x, cur, st, known, rec)
 }

@@ -503,3 +503,49 @@ func TestImportLineMoney(t *testing.T) {
 		t.Fatalf("failed = %+v", f)
 	}
 }
+
+// An order the shop deleted or trashed is skipped, with a diary record
+// saying what became of ours; it is never a status-not-mapped error, never
+// imported, and a failed import of it stops waiting for RetryFailed.
+func TestImportRemovedOrder(t *testing.T) {
+	var failures []error
+	e := newEnv(t, func(c *channels.Config) {
+		c.OnFailure = func(_ context.Context, err error) { failures = append(failures, err) }
+	})
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"),
+		channelstest.NewOrder("2", "processing", "x@example.com", "NOPE"))
+	if r := e.importOK(); r.Imported != 1 || r.Failed != 1 {
+		t.Fatalf("import: %+v", r)
+	}
+	failures = nil
+	for _, tc := range []struct{ id, msg, orderID string }{
+		{"1", "deleted in the shop: order " + e.order("1").ID + " left Processing", e.order("1").ID},
+		{"2", "deleted in the shop before it was imported: not imported", ""},
+		{"3", "deleted in the shop before it was imported: not imported", ""},
+	} {
+		rec, err := e.eng.ImportOrder(e.ctx, shopID, channels.ExternalOrder{ID: tc.id, Removed: true})
+		if err != nil || rec.Outcome != channels.OutcomeSkipped || rec.Kind != "" || rec.OrderID != tc.orderID ||
+			!strings.HasPrefix(rec.Message, tc.msg) {
+			t.Fatalf("removed %s: %+v, %v", tc.id, rec, err)
+		}
+	}
+	if o := e.order("1"); o.Status != oms.Processing {
+		t.Fatalf("order 1 is %s after the shop deleted it", o.Status)
+	}
+	if got := e.orders(); len(got) != 1 {
+		t.Fatalf("%d orders", len(got))
+	}
+	if failed, _ := e.eng.Failed(e.ctx, shopID); len(failed) != 0 || len(failures) != 0 {
+		t.Fatalf("open failures %+v, notices %v", failed, failures)
+	}
+	if recs := e.records(channels.RecordFilter{Kind: channels.KindStatusNotMapped}); len(recs) != 0 {
+		t.Fatalf("status-not-mapped records: %+v", recs)
+	}
+	// The pull sees a removed order the same way.
+	x := channelstest.NewOrder("4", "trash", "x@example.com", "A")
+	x.Removed = true
+	e.shop.Add(x)
+	if r := e.importOK(); r.Skipped != 1 || r.Failed != 0 || r.Imported != 0 {
+		t.Fatalf("pull of a removed order: %+v", r)
+	}
+}

@@ -287,11 +287,16 @@ func (s *Shop) productID(ctx context.Context, sku string) (int64, error) {
 	return p.ID, nil
 }
 
+// StatusTrash is the status of an order moved to WooCommerce's trash.
+const StatusTrash = "trash"
+
 // ToExternal converts a WooCommerce order to the channel-neutral form the
-// sync engine imports. Amounts stay exact; times are UTC.
+// sync engine imports. Amounts stay exact; times are UTC. An order in the
+// trash is Removed: the engine records it as skipped and leaves our order
+// as it is.
 func ToExternal(o Order) channels.ExternalOrder {
 	e := channels.ExternalOrder{
-		ID: strconv.FormatInt(o.ID, 10), Number: o.Number, Status: o.Status,
+		ID: strconv.FormatInt(o.ID, 10), Number: o.Number, Status: o.Status, Removed: o.Status == StatusTrash,
 		Created: o.DateCreated, Modified: o.DateModified, Currency: o.Currency,
 		Discount: o.DiscountTotal, Tax: o.TotalTax, Total: o.Total, ShippingFee: o.ShippingTotal,
 		PaymentMethod: o.PaymentMethod, Note: o.CustomerNote,
@@ -324,9 +329,20 @@ func address(a Address) oms.Address {
 // as the pull. A record that fails lands in the sync diary and the
 // delivery is still acknowledged; only storage or configuration failures
 // answer 500, so the site delivers again.
+//
+// An order.deleted delivery (WooCommerce sends it when an order is moved
+// to the trash or deleted; the body is only {"id":N}) and an order whose
+// status is "trash" are passed as channels.ExternalOrder.Removed: the
+// engine imports nothing, leaves an order it has as it is, and records a
+// skipped diary record saying so, for an operator to cancel the order by
+// hand if the sale is off. order.restored imports the order again.
 func ImportSink(e *channels.Engine, shopID string) func(ctx context.Context, o Order, d WebhookDelivery) error {
 	return func(ctx context.Context, o Order, d WebhookDelivery) error {
-		_, err := e.ImportOrder(ctx, shopID, ToExternal(o))
+		x := ToExternal(o)
+		if d.Event == "deleted" {
+			x = channels.ExternalOrder{ID: x.ID, Removed: true}
+		}
+		_, err := e.ImportOrder(ctx, shopID, x)
 		return err
 	}
 }

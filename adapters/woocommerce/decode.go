@@ -3,7 +3,9 @@ package woocommerce
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -537,45 +539,54 @@ func (w *wireOrder) order() Order {
 	return o
 }
 
+// errNoID is the decoding failure of a record without a positive id: {}
+// or null in a page, which must never import as record 0.
+var errNoID = errors.New("no positive id")
+
 // DecodeOrder decodes one order in the REST representation (the body of
-// GET /orders/{id} or of an order webhook). It never panics.
+// GET /orders/{id} or of an order webhook; an order.deleted body {"id":N}
+// decodes to an Order with only ID set). An order without a positive id is
+// malformed. It never panics.
 func DecodeOrder(data []byte) (Order, error) {
-	var o Order
-	if err := json.Unmarshal(data, &o); err != nil {
+	o, err := decodeOrder(data)
+	if err != nil {
 		return Order{}, &DecodeError{What: "order", ID: peekID(data), Raw: json.RawMessage(bytes.Clone(data)), Err: err}
 	}
 	return o, nil
 }
 
+func decodeOrder(data []byte) (Order, error) {
+	var o Order
+	if err := json.Unmarshal(data, &o); err != nil {
+		return Order{}, err
+	}
+	if o.ID <= 0 {
+		return Order{}, errNoID
+	}
+	return o, nil
+}
+
 // DecodeOrders decodes a page of orders (a JSON array). Orders that cannot
-// be decoded are skipped and reported in a *PageDecodeError returned beside
-// the others; a body that is not a JSON array yields no orders and an error
-// wrapping ErrMalformedResponse. It never panics.
+// be decoded, or have no positive id (an element {} or null), are skipped
+// and reported in a *PageDecodeError returned beside the others; a body
+// that is not a JSON array yields no orders and an error wrapping
+// ErrMalformedResponse. It never panics.
 func DecodeOrders(data []byte) ([]Order, error) {
 	// Fast path: one pass into the wire type, no per-order re-scan.
 	var ws []wireOrder
-	if err := json.Unmarshal(data, &ws); err == nil {
+	if err := json.Unmarshal(data, &ws); err == nil && !slices.ContainsFunc(ws, func(w wireOrder) bool { return w.ID <= 0 }) {
 		out := make([]Order, len(ws))
 		for i := range ws {
 			out[i] = ws[i].order()
 		}
 		return out, nil
 	}
-	return decodeList(data, "order", func(raw []byte) (Order, error) {
-		var o Order
-		err := json.Unmarshal(raw, &o)
-		return o, err
-	})
+	return decodeList(data, "order", decodeOrder)
 }
 
-// decodeList decodes a JSON array of records, fast path first; if that
-// fails it decodes element by element to keep the good records and name the
-// bad ones.
+// decodeList decodes a JSON array of records element by element, to keep
+// the good records and name the bad ones (one decides what is bad).
 func decodeList[T any](data []byte, what string, one func([]byte) (T, error)) ([]T, error) {
-	var all []T
-	if err := json.Unmarshal(data, &all); err == nil {
-		return all, nil
-	}
 	var raws []json.RawMessage
 	if err := json.Unmarshal(data, &raws); err != nil {
 		return nil, fmt.Errorf("%w: want a JSON array of %ss: %w", ErrMalformedResponse, what, err)

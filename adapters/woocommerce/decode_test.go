@@ -356,3 +356,27 @@ func FuzzDecodeProduct(f *testing.F) {
 		}
 	})
 }
+
+// Page elements without an id ({} or null, a plugin's broken filter) are
+// malformed records, never order 0.
+func TestDecodeOrdersRefusesRecordsWithoutID(t *testing.T) {
+	t.Parallel()
+	orders, err := woocommerce.DecodeOrders([]byte(`[{},null,{"id":7,"status":"processing"},{"id":0},{"id":"-3"}]`))
+	var pe *woocommerce.PageDecodeError
+	if !errors.As(err, &pe) || len(pe.Failed) != 4 || len(orders) != 1 || orders[0].ID != 7 {
+		t.Fatalf("orders %v, err %v", ids(orders), err)
+	}
+	for i, f := range pe.Failed {
+		if f.ID != 0 && f.ID != -3 || f.Index != []int{0, 1, 3, 4}[i] {
+			t.Fatalf("failure %d: %+v", i, f)
+		}
+	}
+	for _, body := range []string{`{}`, `null`, `{"id":0,"status":"processing"}`} {
+		if _, err := woocommerce.DecodeOrder([]byte(body)); !errors.Is(err, woocommerce.ErrDecode) {
+			t.Fatalf("DecodeOrder(%s): %v", body, err)
+		}
+	}
+	if _, err := woocommerce.DecodeProduct([]byte(`{"sku":"A"}`)); !errors.Is(err, woocommerce.ErrDecode) {
+		t.Fatalf("product without id: %v", err)
+	}
+}

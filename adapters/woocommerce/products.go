@@ -108,10 +108,15 @@ func (p *Product) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// DecodeProduct decodes one product in the REST representation. It never panics.
+// DecodeProduct decodes one product in the REST representation. A product
+// without a positive id is malformed. It never panics.
 func DecodeProduct(data []byte) (Product, error) {
 	var p Product
-	if err := json.Unmarshal(data, &p); err != nil {
+	err := json.Unmarshal(data, &p)
+	if err == nil && p.ID <= 0 {
+		err = errNoID
+	}
+	if err != nil {
 		return Product{}, &DecodeError{What: "product", ID: peekID(data), Raw: append(json.RawMessage(nil), data...), Err: err}
 	}
 	return p, nil

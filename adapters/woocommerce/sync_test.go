@@ -2,10 +2,12 @@ package woocommerce_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -337,5 +339,84 @@ func TestWebhookFeedsImport(t *testing.T) {
 	r.importAll(t)
 	if n := countOrders(t, r.store); n != 2 {
 		t.Fatalf("after the pull: %d orders, want 2", n)
+	}
+}
+
+// A shop that deletes or trashes an order does not make a false
+// status-not-mapped error: order.deleted ({"id":N}) and a trashed order
+// are diary skips, and our order stays as it is.
+func TestWebhookDeletedAndTrashedOrders(t *testing.T) {
+	t.Parallel()
+	fake := woocommercetest.NewServer(t, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
+	fake.GenerateOrders(3, woocommercetest.Generator{Seed: 5, Statuses: []string{"processing"}})
+	r := newSyncRig(t, fake)
+	r.importAll(t)
+	const secret = "whsec-test"
+	srv := httptest.NewServer(woocommerce.NewWebhookHandler(secret, woocommerce.ImportSink(r.engine, "ro"), woocommerce.WebhookOptions{}))
+	defer srv.Close()
+	ids := fake.OrderIDs()
+	fake.SetOrderStatus(ids[1], "trash")
+	unknown := ids[2] + 100
+	for _, d := range []woocommercetest.Delivery{
+		{Topic: "order.deleted", OrderID: ids[0], Secret: secret},
+		{Topic: "order.updated", OrderID: ids[1], Secret: secret},
+		{Topic: "order.deleted", OrderID: unknown, Secret: secret},
+	} {
+		if code, err := fake.DeliverWebhook(context.Background(), srv.URL, d); err != nil || code != http.StatusOK {
+			t.Fatalf("%s of %d: %d %v", d.Topic, d.OrderID, code, err)
+		}
+	}
+	recs, err := r.engine.Records(context.Background(), channels.RecordFilter{Shop: "ro"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped := map[string]string{}
+	for _, rec := range recs {
+		if rec.RunID != 0 {
+			continue
+		}
+		if rec.Outcome != channels.OutcomeSkipped || rec.Kind != "" {
+			t.Fatalf("webhook record %+v", rec)
+		}
+		skipped[rec.Key] = rec.Message
+	}
+	for _, id := range []int64{ids[0], ids[1], unknown} {
+		if !strings.HasPrefix(skipped[strconv.FormatInt(id, 10)], "deleted in the shop") {
+			t.Fatalf("order %d: diary %q", id, skipped[strconv.FormatInt(id, 10)])
+		}
+	}
+	for _, id := range ids[:2] {
+		o, err := r.store.GetByExternal(context.Background(), oms.ExternalKey{Channel: wooChannel, Store: "ro", ExternalID: strconv.FormatInt(id, 10)})
+		if err != nil || o.Status != oms.Processing {
+			t.Fatalf("order %d: %v %v", id, o.Status, err)
+		}
+	}
+	if failed, _ := r.engine.Failed(context.Background(), "ro"); len(failed) != 0 || countOrders(t, r.store) != 3 {
+		t.Fatalf("failures %+v, %d orders", failed, countOrders(t, r.store))
+	}
+}
+
+// A page element without an id is an unreadable order for the diary, not
+// an order "0".
+func TestListOrdersEmptyElements(t *testing.T) {
+	t.Parallel()
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-WP-Total", "3")
+		w.Header().Set("X-WP-TotalPages", "1")
+		_, _ = w.Write([]byte(`[{},null,{"id":5,"status":"processing","line_items":[]}]`))
+	}))
+	defer site.Close()
+	client, err := woocommerce.NewClient(site.URL, "ck", "cs", woocommerce.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := woocommerce.NewShop(client, woocommerce.ShopConfig{}).ListOrders(context.Background(), "", 100)
+	if err != nil || len(page.Orders) != 1 || page.Orders[0].ID != "5" || len(page.Unreadable) != 2 {
+		t.Fatalf("page %+v, %v", page, err)
+	}
+	for _, u := range page.Unreadable {
+		if u.ID != "" || !errors.Is(u.Err, woocommerce.ErrDecode) {
+			t.Fatalf("unreadable %+v", u)
+		}
 	}
 }

@@ -80,9 +80,12 @@ type WebhookOptions struct {
 //     in constant time over the raw body) and reports it to OnRejected;
 //   - acknowledges a delivery id it already processed with 200, without
 //     calling sink again (a duplicate still in progress gets 409);
-//   - decodes order.* topics (order.deleted carries only the id) and calls
-//     sink; a sink error answers 500 and the delivery id is not remembered,
-//     so a redelivery is processed.
+//   - decodes order.* topics and calls sink; a body without a positive
+//     order id is refused with 400 (ErrBadPayload). order.deleted carries
+//     only the id: the sink gets an Order with ID alone and d.Event
+//     "deleted", and must not read it as an order without status
+//     (ImportSink records it as a deletion). A sink error answers 500 and
+//     the delivery id is not remembered, so a redelivery is processed.
 //
 // The handler is safe for concurrent use.
 func NewWebhookHandler(secret string, sink func(ctx context.Context, o Order, d WebhookDelivery) error, opts WebhookOptions) http.Handler {
