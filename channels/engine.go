@@ -45,8 +45,15 @@ type Config struct {
 	// tried; 0: 3.
 	Attempts int
 	// RetryWait is the first wait between attempts, doubled each time;
-	// 0: 500ms. Waits end early when the context ends.
+	// 0: 500ms. A failure that carries the shop's Retry-After (a
+	// RetryHinter) waits at least that long; waits end early when the
+	// context ends, and a wait that would outlast the context's deadline
+	// is not started.
 	RetryWait time.Duration
+	// RetryAfterMax is the longest Retry-After the engine waits for within
+	// a run: a shop asking for a longer pause ends the run (or the push)
+	// as unreachable at once, and the next run tries again. 0: 5 minutes.
+	RetryAfterMax time.Duration
 	// Tick is how often Serve looks for due jobs; 0: 1s.
 	Tick time.Duration
 	// Leases, when set, makes every run of a job (scheduled, one-shot or
@@ -128,7 +135,7 @@ func New(svc *oms.Service, reg *Registry, store Store, cfg Config) (*Engine, err
 		return nil, &ConfigError{Field: "store", Reason: "nil"}
 	case cfg.Connect == nil:
 		return nil, &ConfigError{Field: "config.connect", Reason: "nil"}
-	case cfg.PageSize < 0 || cfg.BatchSize < 0 || cfg.Attempts < 0 || cfg.RetryWait < 0 || cfg.Tick < 0 || cfg.LeaseTTL < 0:
+	case cfg.PageSize < 0 || cfg.BatchSize < 0 || cfg.Attempts < 0 || cfg.RetryWait < 0 || cfg.Tick < 0 || cfg.LeaseTTL < 0 || cfg.RetryAfterMax < 0:
 		return nil, &ConfigError{Field: "config", Reason: "negative size, attempts or duration"}
 	}
 	if cfg.Actor == "" {
@@ -148,6 +155,9 @@ func New(svc *oms.Service, reg *Registry, store Store, cfg Config) (*Engine, err
 	}
 	if cfg.Tick == 0 {
 		cfg.Tick = time.Second
+	}
+	if cfg.RetryAfterMax == 0 {
+		cfg.RetryAfterMax = 5 * time.Minute
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -219,7 +229,10 @@ func (e *Engine) orderLock(shop, ext string) *sync.Mutex {
 }
 
 // retry calls f up to Attempts times while it fails transiently, waiting
-// RetryWait, doubled, between attempts; the wait ends with ctx.
+// RetryWait, doubled, between attempts, or longer when the failure carries
+// the shop's Retry-After. It gives up at once when the shop asks for more
+// than RetryAfterMax or the wait would outlast ctx's deadline; a wait ends
+// with ctx.
 func (e *Engine) retry(ctx context.Context, f func() error) error {
 	wait := e.cfg.RetryWait
 	var err error
@@ -230,7 +243,17 @@ func (e *Engine) retry(ctx context.Context, f func() error) error {
 		if i == e.cfg.Attempts-1 {
 			break
 		}
-		t := time.NewTimer(wait)
+		d := wait
+		if hint, ok := RetryAfter(err); ok {
+			if hint > e.cfg.RetryAfterMax {
+				return err
+			}
+			d = max(d, hint)
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return err
+		}
+		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()

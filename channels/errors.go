@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 )
 
 // Kind classifies a sync failure: the error kinds the guide lists for
@@ -142,6 +143,26 @@ func Transient(err error) bool {
 	}
 	var tmp interface{ Temporary() bool }
 	return errors.As(err, &tmp) && tmp.Temporary()
+}
+
+// RetryHinter is implemented by connector errors that carry how long the
+// shop asked to wait before the next attempt: an HTTP 429 or 503 with
+// Retry-After (adapters/woocommerce's *Error is one). The engine finds it
+// with errors.As, so a connector may wrap it (with KindUnreachable, say).
+type RetryHinter interface {
+	// RetryAfterHint returns the wait asked for; zero or less: none.
+	RetryAfterHint() time.Duration
+}
+
+// RetryAfter returns the wait the shop asked for before the next attempt,
+// when err or an error it wraps is a RetryHinter with a positive hint.
+func RetryAfter(err error) (time.Duration, bool) {
+	var h RetryHinter
+	if err == nil || !errors.As(err, &h) {
+		return 0, false
+	}
+	d := h.RetryAfterHint()
+	return d, d > 0
 }
 
 // kindOf classifies an error from a connector.

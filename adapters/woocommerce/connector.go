@@ -52,6 +52,7 @@ var (
 	_ channels.OrderGetter   = (*Shop)(nil)
 	_ channels.StatusSink    = (*Shop)(nil)
 	_ channels.CatalogueSink = (*Shop)(nil)
+	_ channels.RetryHinter   = (*Error)(nil)
 )
 
 // NewShop returns the connector side of c.

@@ -25,7 +25,9 @@
 // Requests go through go-retryablehttp: 429, 5xx, timeouts and connection
 // errors are retried with bounded backoff that honours Retry-After, waits
 // end with the context, and writes are retried only when repeating them is
-// harmless. Credentials are added to each request at the last moment, so
+// harmless. A Retry-After longer than Config.RetryWaitMax ends the call at
+// once with an *Error that carries it (a channels.RetryHinter), and the
+// sync engine waits that long before its own next attempt. Credentials are added to each request at the last moment, so
 // they never show in error text, logs or the *http.Response kept in errors.
 //
 // Decoding follows the real payloads: amounts are strings (and

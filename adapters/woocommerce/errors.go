@@ -92,6 +92,12 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// RetryAfterHint returns RetryAfter, the wait the server asked for: it
+// makes *Error a channels.RetryHinter, so the sync engine never retries
+// sooner than the site asked, even when the client itself gave up because
+// the wait exceeded Config.RetryWaitMax.
+func (e *Error) RetryAfterHint() time.Duration { return e.RetryAfter }
+
 // Is reports whether e belongs to the kind target (ErrNotFound, ErrUnauthorized,
 // ErrRateLimited, ErrServer, ErrBadRequest, ErrTooLarge).
 func (e *Error) Is(target error) bool {

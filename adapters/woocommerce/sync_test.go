@@ -420,3 +420,25 @@ func TestListOrdersEmptyElements(t *testing.T) {
 		}
 	}
 }
+
+// The site asks for a longer pause than the client may wait (Retry-After
+// 1s over RetryWaitMax 5ms): the client gives up at once, and the engine's
+// own retry waits the second out instead of coming back after its 1ms.
+func TestSyncHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
+	fake := woocommercetest.NewServer(t, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
+	fake.GenerateOrders(3, woocommercetest.Generator{Seed: 5, Statuses: []string{"processing"}})
+	r := newSyncRig(t, fake)
+	fake.InjectFault(woocommercetest.Fault{Kind: woocommercetest.FaultRateLimit, RetryAfter: "1", Method: http.MethodGet, Path: "/orders"})
+	start := time.Now()
+	run, err := r.engine.ImportOrders(context.Background(), "ro")
+	if err != nil || run.Imported != 3 {
+		t.Fatalf("import: %+v, %v", run, err)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Fatalf("the import retried after %v, the site asked for 1s", took)
+	}
+	if n := fake.RequestCount(http.MethodGet, "/orders"); n != 2 {
+		t.Fatalf("%d listings, want the refused one and one after the pause", n)
+	}
+}
