@@ -76,10 +76,11 @@ type Config struct {
 	// Progress, when set, is called after every record of a run (from the
 	// goroutine running it).
 	Progress func(Progress)
-	// OnFailure, when set, is called for every failed record and for every
-	// run that a failure ended early (the guide's "WooCommerce sync error →
-	// notify the Channel Administrator"), from the goroutine running it.
-	// The error is a *SyncError.
+	// OnFailure, when set, is called once for every failed record the
+	// diary gets (in runs, webhook imports through ImportOrder, status
+	// pushes) and for every run that a failure ended early (the guide's
+	// "WooCommerce sync error → notify the Channel Administrator"), from
+	// the goroutine that recorded it. The error is a *SyncError.
 	OnFailure func(ctx context.Context, err error)
 	// Logger receives structured records of runs and failures; nil
 	// discards them.
@@ -295,8 +296,17 @@ func (r *runner) note(rec Record) {
 	}
 }
 
-// count counts one record's outcome and reports progress.
+// count counts one record's outcome, reports progress, and logs and
+// notifies a failure.
 func (r *runner) count(rec Record) {
+	r.tally(rec)
+	if rec.Outcome == OutcomeFailed {
+		r.e.recordFailed(context.Background(), rec)
+	}
+}
+
+// tally counts one record's outcome and reports progress.
+func (r *runner) tally(rec Record) {
 	switch rec.Outcome {
 	case OutcomeImported:
 		r.run.Imported++
@@ -310,18 +320,23 @@ func (r *runner) count(rec Record) {
 		r.run.Skipped++
 	case OutcomeFailed:
 		r.run.Failed++
-		r.e.log.LogAttrs(context.Background(), slog.LevelWarn, "sync record failed", slog.String("shop", rec.Shop),
-			slog.String("job", string(rec.Job)), slog.String("key", rec.Key), slog.String("kind", string(rec.Kind)),
-			slog.String("error", rec.Message))
-		if f := r.e.cfg.OnFailure; f != nil {
-			f(context.Background(), rec.Err())
-		}
 	}
 	if rec.Key != "" {
 		r.run.Done++
 	}
 	if p := r.e.cfg.Progress; p != nil && rec.Key != "" {
 		p(Progress{Shop: r.run.Shop, Job: r.run.Job, Done: r.run.Done, Total: r.run.Total, Errors: r.run.Failed, Elapsed: time.Since(r.start)})
+	}
+}
+
+// recordFailed logs a failed record and notifies Config.OnFailure; every
+// path that writes a failed record to the diary calls it once.
+func (e *Engine) recordFailed(ctx context.Context, rec Record) {
+	e.log.LogAttrs(ctx, slog.LevelWarn, "sync record failed", slog.String("shop", rec.Shop),
+		slog.String("job", string(rec.Job)), slog.String("key", rec.Key), slog.String("kind", string(rec.Kind)),
+		slog.String("error", rec.Message))
+	if f := e.cfg.OnFailure; f != nil {
+		f(ctx, rec.Err())
 	}
 }
 

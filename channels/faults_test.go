@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"math/rand/v2"
 	"testing"
 
@@ -171,5 +172,77 @@ func TestOnFailureHook(t *testing.T) {
 	}
 	if len(got) != 1 || got[0].Key != "2" || got[0].Kind != channels.KindSKUNotFound || !errors.Is(got[0], channels.KindSKUNotFound) {
 		t.Fatalf("OnFailure calls: %+v", got)
+	}
+}
+
+// OnFailure fires once per failed diary record on every path: a webhook
+// import (ImportOrder), a refused status push, a push the shop could not
+// take, and a status push retried by RetryFailed.
+func TestOnFailureEveryPath(t *testing.T) {
+	var mu sync.Mutex
+	var got []*channels.SyncError
+	e := newEnv(t, func(c *channels.Config) {
+		c.Attempts = 1
+		c.OnFailure = func(ctx context.Context, err error) {
+			var se *channels.SyncError
+			if !errors.As(err, &se) {
+				t.Errorf("OnFailure got %T, want *SyncError", err)
+				return
+			}
+			mu.Lock()
+			got = append(got, se)
+			mu.Unlock()
+		}
+	})
+	calls := func() []*channels.SyncError {
+		mu.Lock()
+		defer mu.Unlock()
+		out := got
+		got = nil
+		return out
+	}
+	// A webhook import that fails.
+	rec, err := e.eng.ImportOrder(e.ctx, shopID, channelstest.NewOrder("9", "processing", "x@example.com", "NOPE"))
+	if err != nil || rec.Outcome != channels.OutcomeFailed {
+		t.Fatalf("webhook import: %+v, %v", rec, err)
+	}
+	if c := calls(); len(c) != 1 || c[0].Key != "9" || c[0].Job != channels.JobOrders || c[0].Kind != channels.KindSKUNotFound {
+		t.Fatalf("webhook import failure notices: %+v", c)
+	}
+
+	// Status pushes: one refused, one that cannot reach the shop.
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"), channelstest.NewOrder("2", "processing", "x@example.com", "A"))
+	e.importOK()
+	calls()
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpPush, Err: fmt.Errorf("no such status: %w", channels.KindRejected)})
+	if _, err := e.svc.Cancel(e.ctx, e.op, e.order("1").ID, "client called"); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if c := calls(); len(c) != 1 || c[0].Key != e.order("1").ID || c[0].Job != channels.JobStatus || c[0].Kind != channels.KindRejected {
+		t.Fatalf("refused push notices: %+v", c)
+	}
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpPush})
+	if _, err := e.svc.Hold(e.ctx, e.op, e.order("2").ID, "check"); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = e.svc.Events().Drain(e.ctx) // the failed event stays for redelivery
+	if c := calls(); len(c) != 1 || c[0].Key != e.order("2").ID || c[0].Kind != channels.KindUnreachable {
+		t.Fatalf("unreachable push notices: %+v", c)
+	}
+
+	// RetryFailed of the refused push, refused again: one notice, not two.
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpPush, Err: fmt.Errorf("no such status: %w", channels.KindRejected)})
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpPush, Err: fmt.Errorf("no such status: %w", channels.KindRejected)})
+	runs, err := e.eng.RetryFailed(e.ctx, shopID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failedRecs := 0
+	for _, r := range runs {
+		failedRecs += r.Failed
+	}
+	if c := calls(); len(c) != failedRecs || failedRecs == 0 {
+		t.Fatalf("retry: %d notices for %d failed records: %+v", len(c), failedRecs, c)
 	}
 }

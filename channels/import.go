@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/mail"
 	"strings"
 
@@ -132,9 +131,7 @@ func (e *Engine) ImportOrder(ctx context.Context, shopID string, x ExternalOrder
 		}
 	}
 	if rec.Outcome == OutcomeFailed {
-		e.log.LogAttrs(ctx, slog.LevelWarn, "sync record failed", slog.String("shop", rec.Shop),
-			slog.String("job", string(rec.Job)), slog.String("key", rec.Key), slog.String("kind", string(rec.Kind)),
-			slog.String("error", rec.Message))
+		e.recordFailed(ctx, rec)
 	}
 	return rec, nil
 }

@@ -113,6 +113,9 @@ func (e *Engine) pushStatus(ctx context.Context, shop Shop, o oms.Order, eventID
 		if err := e.store.PutSyncFailure(ctx, f); err != nil {
 			return Record{}, fmt.Errorf("channels: status push: record failure: %w", err)
 		}
+		if f := e.cfg.OnFailure; f != nil {
+			f(ctx, rec.Err()) // pushOne logged it
+		}
 	} else if err := e.store.DeleteSyncFailure(ctx, shop.ID, JobStatus, o.ID); err != nil {
 		return Record{}, fmt.Errorf("channels: status push: clear failure: %w", err)
 	}

@@ -145,10 +145,10 @@ func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, rec
 			if err != nil && !Transient(err) {
 				return r.finish(ctx, err)
 			}
-			// pushStatus wrote its own diary record (RunID 0); the run
-			// only counts it.
+			// pushStatus wrote its own diary record (RunID 0) and
+			// notified its failure; the run only counts it.
 			rec.Shop, rec.Job = shop.ID, j
-			r.count(rec)
+			r.tally(rec)
 		}
 	default: // catalogue jobs
 		if conn.Catalogue == nil {
