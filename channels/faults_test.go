@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/azuvio/omnisales/adapters/memstore"
