@@ -26,6 +26,21 @@
 // change, its history and its events ([EventReturnRequested] and the
 // others), so a refused or failed call writes nothing.
 //
+// Concurrent calls on one order are settled by the store's optimistic
+// versions: of two units that read the same order, the second to write it
+// fails with oms.ErrConflict. Every call that writes also checks that the
+// order the core changes is still at the version the call read and
+// checked (a store such as PostgreSQL under read committed lets a later
+// read in the unit see another unit's commit), and a decision reads the
+// return again after its order; a mismatch is oms.ErrConflict too. The
+// service then runs the whole unit again, reading afresh ([Attempts] units
+// in all), so the loser of a race sees the winner's result (a pending
+// request, an approved or rejected return, a larger refunded amount) and
+// is refused or becomes a no-op accordingly. When every attempt lost, the
+// call returns an error wrapping oms.ErrConflict and has written nothing;
+// calling again is safe. adapters/pgstore runs these races on a real
+// database.
+//
 // # Rules
 //
 // A request is accepted only for an order in Delivered, Partial Return or

@@ -58,26 +58,81 @@ func (s *Service) Policy() Policy {
 
 func (s *Service) now() time.Time { return s.cfg.Clock().UTC().Truncate(time.Microsecond) }
 
-// do runs fn in a unit of work, again (up to three times in all) when a
+// Attempts is how many units of work a call of the service runs at most:
+// a unit that fails with oms.ErrConflict (another unit changed the same
+// order or return first and the store refused the stale write) is run
+// again from the start, reading everything afresh, until this many have
+// failed; the call then returns the last error, which wraps
+// oms.ErrConflict. Nothing of a failed unit is kept, so the caller may
+// simply try again.
+const Attempts = 3
+
+// do runs fn in a unit of work, again (up to Attempts in all) when a
 // concurrent change of the same order made it fail with oms.ErrConflict:
-// the next attempt reads the order afresh and re-checks everything.
+// the next attempt reads the order afresh and re-checks everything. It
+// stops early when ctx is done.
 func (s *Service) do(ctx context.Context, fn func(tx Tx) error) error {
 	var err error
-	for range 3 {
-		if err = s.store.DoReturns(ctx, fn); !errors.Is(err, oms.ErrConflict) {
+	for range Attempts {
+		if err = s.store.DoReturns(ctx, fn); !errors.Is(err, oms.ErrConflict) || ctx.Err() != nil {
 			return err
 		}
 	}
 	return err
 }
 
+// pin returns a Change.Edit that refuses, with an error wrapping
+// oms.ErrConflict, to change an order that is no longer at version (the
+// version the unit read and checked), and otherwise runs edit (when not
+// nil). oms.Service.ApplyTx reads the order again before changing it, and
+// a store whose reads see other units' commits (PostgreSQL under read
+// committed) may then return a newer order than the one the service
+// checked; writing over it would act on stale checks (a request for units
+// returned meanwhile, an approval of a return rejected meanwhile). The
+// refusal makes the service run the unit again on what is now stored.
+func pin(orderID string, version int64, edit func(o *oms.Order) error) func(o *oms.Order) error {
+	return func(o *oms.Order) error {
+		if o.Version != version {
+			return fmt.Errorf("returns: order %s changed (version %d, checked %d) during the unit: %w",
+				orderID, o.Version, version, oms.ErrConflict)
+		}
+		if edit != nil {
+			return edit(o)
+		}
+		return nil
+	}
+}
+
+// decision reads a return and its order for a decision or a refund, and
+// the return again after the order: what it returns is consistent under a
+// store whose reads see other units' commits. A unit that commits before
+// the order is read shows in both; one that commits after it changes the
+// order's version, which pin then refuses; one in between shows in the
+// second read of the return.
+func decision(ctx context.Context, tx Tx, id string) (Return, oms.Order, error) {
+	r, err := tx.GetReturn(ctx, id)
+	if err != nil {
+		return Return{}, oms.Order{}, err
+	}
+	o, err := tx.Get(ctx, r.OrderID)
+	if err != nil {
+		return Return{}, oms.Order{}, err
+	}
+	if r, err = tx.GetReturn(ctx, id); err != nil {
+		return Return{}, oms.Order{}, err
+	}
+	return r, o, nil
+}
+
 // Quote checks a request exactly as Create would and returns the return it
 // would create, with its amounts, without writing anything. The portal
-// uses it to show the refund before the client confirms.
+// uses it to show the refund before the client confirms. Like Create, it
+// returns an error wrapping oms.ErrConflict when the order kept changing
+// under it for Attempts reads.
 func (s *Service) Quote(ctx context.Context, actor oms.Actor, req Request) (Return, error) {
 	var out Return
 	err := s.do(ctx, func(tx Tx) error {
-		r, err := s.prepare(ctx, tx, actor, req)
+		r, _, err := s.prepare(ctx, tx, actor, req)
 		out = r
 		return err
 	})
@@ -96,10 +151,16 @@ func (s *Service) Quote(ctx context.Context, actor oms.Actor, req Request) (Retu
 // (ErrReturnPending: decide it first), when the window has passed
 // (*WindowError) or when a line would get back more than was delivered and
 // not yet returned or requested (*OverReturnError).
+//
+// Racing requests on one order are settled by the store: one commits and
+// the others run again (see Attempts), then fail with ErrReturnPending or
+// *OverReturnError as the order now stands. A request that lost the race
+// Attempts times returns an error wrapping oms.ErrConflict and wrote
+// nothing; it may be sent again.
 func (s *Service) Create(ctx context.Context, actor oms.Actor, req Request) (Return, error) {
 	var out Return
 	err := s.do(ctx, func(tx Tx) error {
-		r, err := s.prepare(ctx, tx, actor, req)
+		r, version, err := s.prepare(ctx, tx, actor, req)
 		if err != nil {
 			return err
 		}
@@ -117,6 +178,7 @@ func (s *Service) Create(ctx context.Context, actor oms.Actor, req Request) (Ret
 		if _, err := s.orders.ApplyTx(ctx, tx, by, r.OrderID, oms.Change{
 			Event: oms.EvRequestReturn, Reason: reasonFor(r.ID, r.Reason),
 			Emit: []oms.EventType{EventReturnRequested}, Permission: oms.PermReturnsView,
+			Edit: pin(r.OrderID, version, nil),
 		}); err != nil {
 			return err
 		}
@@ -129,36 +191,36 @@ func (s *Service) Create(ctx context.Context, actor oms.Actor, req Request) (Ret
 	return out.Clone(), nil
 }
 
-// prepare validates req against the order and prices it. It writes
-// nothing.
-func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Request) (Return, error) {
+// prepare validates req against the order and prices it; it returns the
+// version of the order it checked. It writes nothing.
+func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Request) (Return, int64, error) {
 	portal := actor.ClientID != ""
 	if !portal && !actor.Can(oms.PermReturnsView) {
-		return Return{}, forbid(actor, oms.PermReturnsView, "request a return")
+		return Return{}, 0, forbid(actor, oms.PermReturnsView, "request a return")
 	}
 	o, err := tx.Get(ctx, req.OrderID)
 	if err != nil {
-		return Return{}, err
+		return Return{}, 0, err
 	}
 	if portal && o.Client.ID != actor.ClientID {
-		return Return{}, forbid(actor, oms.PermReturnsView, "request a return on another client's order")
+		return Return{}, 0, forbid(actor, oms.PermReturnsView, "request a return on another client's order")
 	}
 	switch req.Type {
 	case "", TypePartial, TypeFull:
 	case TypeManual:
 		if portal {
-			return Return{}, &ValidationError{Field: "type", Reason: "manual returns are recorded by staff"}
+			return Return{}, 0, &ValidationError{Field: "type", Reason: "manual returns are recorded by staff"}
 		}
 	default:
-		return Return{}, &ValidationError{Field: "type", Reason: fmt.Sprintf("unknown return type %q", req.Type)}
+		return Return{}, 0, &ValidationError{Field: "type", Reason: fmt.Sprintf("unknown return type %q", req.Type)}
 	}
 	if req.Reason == "" {
-		return Return{}, &ValidationError{Field: "reason", Reason: "a return needs a reason"}
+		return Return{}, 0, &ValidationError{Field: "reason", Reason: "a return needs a reason"}
 	}
 	if o.Status == oms.ReturnPending {
 		pending, err := tx.Returns(ctx, Filter{OrderID: o.ID, Approvals: []Approval{Pending}})
 		if err != nil {
-			return Return{}, err
+			return Return{}, 0, err
 		}
 		e := &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrReturnPending,
 			Detail: "a return request is waiting for a decision"}
@@ -166,10 +228,10 @@ func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Reque
 			e.Pending = pending[0].ID
 			e.Detail = "return " + e.Pending + " is waiting for a decision"
 		}
-		return Return{}, e
+		return Return{}, 0, e
 	}
 	if _, ok := oms.Next(o.Status, oms.EvRequestReturn); !ok {
-		return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
+		return Return{}, 0, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
 			Detail: "only Delivered orders, or orders already partly returned or refunded, take returns"}
 	}
 	var delivered int64
@@ -177,21 +239,21 @@ func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Reque
 		delivered += l.Delivered
 	}
 	if delivered == 0 {
-		return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable, Detail: "nothing was delivered"}
+		return Return{}, 0, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable, Detail: "nothing was delivered"}
 	}
 	now := s.now()
 	if _, ok := s.cfg.within(); ok {
 		if o.DeliveredAt.IsZero() {
-			return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
+			return Return{}, 0, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
 				Detail: "no delivery time recorded, so the return window cannot be checked"}
 		}
 		if err := s.cfg.checkWindow(o.ID, o.DeliveredAt, now); err != nil {
-			return Return{}, err
+			return Return{}, 0, err
 		}
 	}
 	taken, err := s.taken(ctx, tx, &o)
 	if err != nil {
-		return Return{}, err
+		return Return{}, 0, err
 	}
 	items := req.Items
 	if req.Type == TypeFull && len(items) == 0 {
@@ -201,28 +263,28 @@ func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Reque
 			}
 		}
 		if len(items) == 0 {
-			return Return{}, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
+			return Return{}, 0, &OrderStateError{OrderID: o.ID, Status: o.Status, Kind: ErrNotReturnable,
 				Detail: "everything delivered was already returned"}
 		}
 	}
 	if len(items) == 0 {
-		return Return{}, &ValidationError{Field: "items", Reason: "a return needs at least one item"}
+		return Return{}, 0, &ValidationError{Field: "items", Reason: "a return needs at least one item"}
 	}
 	seen := map[int]bool{}
 	for k, it := range items {
 		field := fmt.Sprintf("items[%d]", k)
 		switch {
 		case it.Line < 0 || it.Line >= len(o.Lines):
-			return Return{}, &ValidationError{Field: field + ".line", Reason: fmt.Sprintf("order has no line %d", it.Line)}
+			return Return{}, 0, &ValidationError{Field: field + ".line", Reason: fmt.Sprintf("order has no line %d", it.Line)}
 		case seen[it.Line]:
-			return Return{}, &ValidationError{Field: field + ".line", Reason: fmt.Sprintf("line %d listed twice", it.Line)}
+			return Return{}, 0, &ValidationError{Field: field + ".line", Reason: fmt.Sprintf("line %d listed twice", it.Line)}
 		case it.Quantity <= 0:
-			return Return{}, &ValidationError{Field: field + ".quantity", Reason: fmt.Sprintf("must be positive, got %d", it.Quantity)}
+			return Return{}, 0, &ValidationError{Field: field + ".quantity", Reason: fmt.Sprintf("must be positive, got %d", it.Quantity)}
 		}
 		seen[it.Line] = true
 		l := o.Lines[it.Line]
 		if taken[it.Line]+it.Quantity > l.Delivered {
-			return Return{}, &OverReturnError{OrderID: o.ID, Line: it.Line, ProductID: l.ProductID,
+			return Return{}, 0, &OverReturnError{OrderID: o.ID, Line: it.Line, ProductID: l.ProductID,
 				Requested: it.Quantity, Delivered: l.Delivered, Taken: taken[it.Line]}
 		}
 	}
@@ -243,9 +305,9 @@ func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Reque
 	case typ == "":
 		typ = TypePartial
 	case typ == TypeFull && !coversAll:
-		return Return{}, &ValidationError{Field: "type", Reason: "a full return must cover everything left to return"}
+		return Return{}, 0, &ValidationError{Field: "type", Reason: "a full return must cover everything left to return"}
 	case typ == TypePartial && coversAll:
-		return Return{}, &ValidationError{Field: "type", Reason: "the items cover everything left to return: use fully, or leave the type empty"}
+		return Return{}, 0, &ValidationError{Field: "type", Reason: "the items cover everything left to return: use fully, or leave the type empty"}
 	}
 	q := s.cfg.price(&o, items)
 	return Return{
@@ -253,7 +315,7 @@ func (s *Service) prepare(ctx context.Context, tx Tx, actor oms.Actor, req Reque
 		RequestedBy: actor.ID, ViaPortal: portal, RequestedAt: now, Approval: Pending,
 		Currency: o.Currency, Value: q.Value, Fee: q.Fee, DeliveryFee: q.DeliveryFee, RefundDue: q.RefundDue,
 		Refunded: decimal.Zero, Full: q.Full,
-	}, nil
+	}, o.Version, nil
 }
 
 // taken returns, per line, the units no new request may ask for: approved
@@ -308,13 +370,19 @@ type ApproveOptions struct {
 // a retry never restocks or refunds twice. Approving a rejected one is a
 // *DecisionError. A refund above what the client paid and was not yet
 // refunded is an *OverRefundError and nothing is written.
+//
+// Racing approvals of one return (or an approval racing another change of
+// the order) are settled by the store: one commits, the others run again
+// (see Attempts) and find the return approved. An approval that lost the
+// race Attempts times returns an error wrapping oms.ErrConflict and wrote
+// nothing: approving again is safe.
 func (s *Service) Approve(ctx context.Context, actor oms.Actor, id string, opts ApproveOptions) (Return, error) {
 	if actor.ClientID != "" || !actor.Can(oms.PermReturnsApprove) {
 		return Return{}, forbid(actor, oms.PermReturnsApprove, "approve a return")
 	}
 	var out Return
 	err := s.do(ctx, func(tx Tx) error {
-		r, err := tx.GetReturn(ctx, id)
+		r, o, err := decision(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -324,10 +392,6 @@ func (s *Service) Approve(ctx context.Context, actor oms.Actor, id string, opts 
 			return nil
 		case Rejected:
 			return &DecisionError{ReturnID: r.ID, Approval: r.Approval, Wanted: Approved}
-		}
-		o, err := tx.Get(ctx, r.OrderID)
-		if err != nil {
-			return err
 		}
 		req := make([]ItemRequest, len(r.Items))
 		for k, it := range r.Items {
@@ -351,12 +415,12 @@ func (s *Service) Approve(ctx context.Context, actor oms.Actor, id string, opts 
 		after, err := s.orders.ApplyTx(ctx, tx, actor, o.ID, oms.Change{
 			Event: ev, Reason: reasonFor(r.ID, opts.Note), Emit: []oms.EventType{EventReturnApproved},
 			Permission: oms.PermReturnsApprove,
-			Edit: func(o *oms.Order) error {
+			Edit: pin(o.ID, o.Version, func(o *oms.Order) error {
 				for _, it := range req {
 					o.Lines[it.Line].Returned += it.Quantity
 				}
 				return nil
-			},
+			}),
 		})
 		if err != nil {
 			return err
@@ -382,7 +446,7 @@ func (s *Service) Approve(ctx context.Context, actor oms.Actor, id string, opts 
 			}
 		}
 		if !opts.DeferRefund && r.RefundDue.IsPositive() {
-			if _, err := s.refundTx(ctx, tx, actor, after.ID, &r, r.RefundDue, opts.Note); err != nil {
+			if _, err := s.refundTx(ctx, tx, actor, &after, &r, r.RefundDue, opts.Note); err != nil {
 				if errors.Is(err, ErrOverRefund) {
 					return fmt.Errorf("%w (approve with DeferRefund to restock now and settle the money otherwise)", err)
 				}
@@ -431,14 +495,11 @@ func (s *Service) reverseLoyalty(ctx context.Context, tx Tx, o *oms.Order, r *Re
 	return pts, nil
 }
 
-// refundTx records a refund of amount on the order, against r when not
-// nil, and moves the order to Refund or Partial Refund. r.Refunded is
-// updated; the caller stores r.
-func (s *Service) refundTx(ctx context.Context, tx Tx, actor oms.Actor, orderID string, r *Return, amount decimal.Decimal, note string) (Refund, error) {
-	o, err := tx.Get(ctx, orderID)
-	if err != nil {
-		return Refund{}, err
-	}
+// refundTx records a refund of amount on the order o (as read in the
+// unit, and checked against r), against r when not nil, and moves the
+// order to Refund or Partial Refund. r.Refunded is updated; the caller
+// stores r.
+func (s *Service) refundTx(ctx context.Context, tx Tx, actor oms.Actor, o *oms.Order, r *Return, amount decimal.Decimal, note string) (Refund, error) {
 	if !amount.Equal(oms.RoundMoney(amount, o.Currency)) {
 		return Refund{}, &ValidationError{Field: "amount", Reason: "more decimals than " + o.Currency + " has"}
 	}
@@ -469,7 +530,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, actor oms.Actor, orderID 
 	if _, err := s.orders.ApplyTx(ctx, tx, actor, o.ID, oms.Change{
 		Event: ev, Reason: reasonFor(rid, "refund "+amount.StringFixed(oms.MinorUnits(o.Currency))+" "+o.Currency),
 		Emit: []oms.EventType{EventReturnRefunded}, Permission: oms.PermReturnsApprove,
-		Edit: func(o *oms.Order) error { o.Refunded = o.Refunded.Add(amount); return nil },
+		Edit: pin(o.ID, o.Version, func(o *oms.Order) error { o.Refunded = o.Refunded.Add(amount); return nil }),
 	}); err != nil {
 		return Refund{}, err
 	}
@@ -483,7 +544,9 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, actor oms.Actor, orderID 
 // EventReturnRejected event carries it). The order goes back to the status
 // it had before the request; nothing is restocked, refunded or reversed.
 // Rejecting a rejected return returns it unchanged; rejecting an approved
-// one is a *DecisionError. The actor needs oms.PermReturnsApprove.
+// one is a *DecisionError. The actor needs oms.PermReturnsApprove. A
+// rejection that lost a race on the order Attempts times returns an error
+// wrapping oms.ErrConflict and wrote nothing.
 func (s *Service) Reject(ctx context.Context, actor oms.Actor, id, reason string) (Return, error) {
 	if actor.ClientID != "" || !actor.Can(oms.PermReturnsApprove) {
 		return Return{}, forbid(actor, oms.PermReturnsApprove, "reject a return")
@@ -493,7 +556,7 @@ func (s *Service) Reject(ctx context.Context, actor oms.Actor, id, reason string
 	}
 	var out Return
 	err := s.do(ctx, func(tx Tx) error {
-		r, err := tx.GetReturn(ctx, id)
+		r, o, err := decision(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -507,6 +570,7 @@ func (s *Service) Reject(ctx context.Context, actor oms.Actor, id, reason string
 		if _, err := s.orders.ApplyTx(ctx, tx, actor, r.OrderID, oms.Change{
 			Event: oms.EvRejectReturn, Reason: reasonFor(r.ID, reason),
 			Emit: []oms.EventType{EventReturnRejected}, Permission: oms.PermReturnsApprove,
+			Edit: pin(o.ID, o.Version, nil),
 		}); err != nil {
 			return err
 		}
@@ -546,6 +610,12 @@ type RefundRequest struct {
 // Partial Return and Partial Refund: while a return request is pending, or
 // once the order is in Refund, Refund is refused with the core's
 // *oms.TransitionError (errors.Is oms.ErrInvalidTransition).
+//
+// Refunds racing on one order are settled by the store: one commits and
+// the others run again (see Attempts) against the new refunded amount, so
+// together they never exceed what was paid. A refund that lost the race
+// Attempts times returns an error wrapping oms.ErrConflict and paid
+// nothing; it may be sent again.
 func (s *Service) Refund(ctx context.Context, actor oms.Actor, req RefundRequest) (Refund, error) {
 	if actor.ClientID != "" || !actor.Can(oms.PermReturnsApprove) {
 		return Refund{}, forbid(actor, oms.PermReturnsApprove, "refund")
@@ -558,11 +628,19 @@ func (s *Service) Refund(ctx context.Context, actor oms.Actor, req RefundRequest
 	}
 	var out Refund
 	err := s.do(ctx, func(tx Tx) error {
-		var r *Return
+		var (
+			r   *Return
+			o   oms.Order
+			err error
+		)
 		amount := req.Amount
-		if req.ReturnID != "" {
-			rec, err := tx.GetReturn(ctx, req.ReturnID)
-			if err != nil {
+		if req.ReturnID == "" {
+			if o, err = tx.Get(ctx, req.OrderID); err != nil {
+				return err
+			}
+		} else {
+			var rec Return
+			if rec, o, err = decision(ctx, tx, req.ReturnID); err != nil {
 				return err
 			}
 			switch {
@@ -578,7 +656,7 @@ func (s *Service) Refund(ctx context.Context, actor oms.Actor, req RefundRequest
 			}
 			r = &rec
 		}
-		rf, err := s.refundTx(ctx, tx, actor, req.OrderID, r, amount, req.Note)
+		rf, err := s.refundTx(ctx, tx, actor, &o, r, amount, req.Note)
 		if err != nil {
 			return err
 		}
