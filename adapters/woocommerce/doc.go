@@ -14,7 +14,10 @@
 //     catalogue pushes into requests of at most 100 items and reports
 //     per-product failures in [BatchResult].
 //   - [NewWebhookHandler] verifies, deduplicates and decodes order webhooks;
-//     [ImportSink] feeds them into the sync engine's import path.
+//     [ImportSink] feeds them into the sync engine's import path. Refused
+//     deliveries (a bad or missing signature above all) are always counted
+//     in [WebhookHandler.Stats], with the latest one described; wire
+//     WebhookOptions.OnRejected or a Logger to alert on them.
 //   - [NewShop] turns a client into a channels.Connector for
 //     channels.Engine: incremental order pulls, status pushes, catalogue
 //     batches.

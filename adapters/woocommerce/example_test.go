@@ -115,6 +115,9 @@ func ExampleNewWebhookHandler() {
 	d.Secret, d.DeliveryID = "guessed", "def"
 	code, _ = srv.DeliverWebhook(ctx, target.URL, d)
 	fmt.Println("forged:", code)
+	st := h.Stats() // counted whatever the options: watch it on a dashboard
+	fmt.Printf("stats: %d delivered, %d duplicate, %d bad signature; last refused: %v\n",
+		st.Delivered, st.Duplicates, st.BadSignature, st.LastRefusal.Err)
 	// Output:
 	// ping: 200
 	// order.updated: order 1 processing
@@ -122,6 +125,7 @@ func ExampleNewWebhookHandler() {
 	// duplicate: 200
 	// refused: woocommerce: webhook signature mismatch
 	// forged: 401
+	// stats: 1 delivered, 1 duplicate, 1 bad signature; last refused: woocommerce: webhook signature mismatch
 }
 
 // BenchmarkOrdersListAll fetches and decodes every page of orders from the

@@ -15,9 +15,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
-// Webhook refusal kinds, passed to WebhookOptions.OnRejected.
+// Webhook refusal kinds, counted in WebhookStats and passed to
+// WebhookOptions.OnRejected.
 var (
 	// ErrBadSignature: X-WC-Webhook-Signature does not match the body (401).
 	ErrBadSignature = errors.New("woocommerce: webhook signature mismatch")
@@ -60,7 +63,8 @@ type WebhookOptions struct {
 	// forgotten first). Zero: 10000.
 	Remember int
 	// OnRejected is called for every refused delivery (bad or missing
-	// signature, oversize or undecodable body), to record it. Nil: ignored.
+	// signature, oversize or undecodable body), to record it elsewhere
+	// (the handler's Stats count them anyway). Nil: not called.
 	// err wraps one of ErrBadSignature, ErrMissingSignature,
 	// ErrPayloadTooLarge, ErrBadPayload.
 	OnRejected func(ctx context.Context, d WebhookDelivery, err error)
@@ -72,12 +76,76 @@ type WebhookOptions struct {
 	Logger *slog.Logger
 }
 
+// WebhookStats counts what a webhook handler did since it was made. Every
+// refused delivery is counted whatever the options, so a forged or
+// misconfigured sender shows without an OnRejected callback or a Logger.
+type WebhookStats struct {
+	// Delivered counts deliveries the sink took (answered 200).
+	Delivered int64
+	// Duplicates counts redeliveries acknowledged without the sink.
+	Duplicates int64
+	// Pings counts creation pings.
+	Pings int64
+	// BadSignature, MissingSignature, TooLarge and BadPayload count
+	// refusals by reason (ErrBadSignature, ErrMissingSignature,
+	// ErrPayloadTooLarge, ErrBadPayload).
+	BadSignature, MissingSignature, TooLarge, BadPayload int64
+	// SinkErrors counts deliveries answered 500 because the sink failed.
+	SinkErrors int64
+	// LastRefusal is the latest refused delivery; zero At when none.
+	LastRefusal WebhookRefusal
+}
+
+// Refused is the number of refused deliveries, all reasons together.
+func (s WebhookStats) Refused() int64 {
+	return s.BadSignature + s.MissingSignature + s.TooLarge + s.BadPayload
+}
+
+// WebhookRefusal describes one refused delivery.
+type WebhookRefusal struct {
+	At       time.Time
+	Delivery WebhookDelivery
+	// RemoteAddr is the sender's address as the server saw it.
+	RemoteAddr string
+	// Status is the HTTP status answered.
+	Status int
+	// Err wraps the reason: ErrBadSignature, ErrMissingSignature,
+	// ErrPayloadTooLarge or ErrBadPayload.
+	Err error
+}
+
+// WebhookHandler is the http.Handler NewWebhookHandler returns; Stats
+// reports what it did.
+type WebhookHandler struct {
+	secret []byte
+	sink   func(ctx context.Context, o Order, d WebhookDelivery) error
+	opts   WebhookOptions
+	seen   *dedup
+
+	delivered, duplicates, pings, sinkErrors atomic.Int64
+	badSig, missingSig, tooLarge, badPayload atomic.Int64
+	mu                                       sync.Mutex
+	last                                     WebhookRefusal
+}
+
+// Stats returns the handler's counters. It is safe to call at any time.
+func (h *WebhookHandler) Stats() WebhookStats {
+	h.mu.Lock()
+	last := h.last
+	h.mu.Unlock()
+	return WebhookStats{Delivered: h.delivered.Load(), Duplicates: h.duplicates.Load(), Pings: h.pings.Load(),
+		BadSignature: h.badSig.Load(), MissingSignature: h.missingSig.Load(), TooLarge: h.tooLarge.Load(),
+		BadPayload: h.badPayload.Load(), SinkErrors: h.sinkErrors.Load(), LastRefusal: last}
+}
+
 // NewWebhookHandler returns an http.Handler for WooCommerce webhooks signed
 // with secret. For each POST it:
 //
 //   - answers the creation ping (form webhook_id=N, unsigned) with 200;
 //   - refuses a missing or wrong X-WC-Webhook-Signature with 401 (compared
-//     in constant time over the raw body) and reports it to OnRejected;
+//     in constant time over the raw body), counts it in Stats (with the
+//     latest refusal), and reports it to OnRejected and the Logger when
+//     set;
 //   - acknowledges a delivery id it already processed with 200, without
 //     calling sink again (a duplicate still in progress gets 409);
 //   - decodes order.* topics and calls sink; a body without a positive
@@ -88,8 +156,8 @@ type WebhookOptions struct {
 //     the delivery id is not remembered, so a redelivery is processed.
 //
 // The handler is safe for concurrent use.
-func NewWebhookHandler(secret string, sink func(ctx context.Context, o Order, d WebhookDelivery) error, opts WebhookOptions) http.Handler {
-	h := &webhookHandler{secret: []byte(secret), sink: sink, opts: opts}
+func NewWebhookHandler(secret string, sink func(ctx context.Context, o Order, d WebhookDelivery) error, opts WebhookOptions) *WebhookHandler {
+	h := &WebhookHandler{secret: []byte(secret), sink: sink, opts: opts}
 	if h.opts.MaxBodyBytes <= 0 {
 		h.opts.MaxBodyBytes = 4 << 20
 	}
@@ -100,14 +168,8 @@ func NewWebhookHandler(secret string, sink func(ctx context.Context, o Order, d 
 	return h
 }
 
-type webhookHandler struct {
-	secret []byte
-	sink   func(ctx context.Context, o Order, d WebhookDelivery) error
-	opts   WebhookOptions
-	seen   *dedup
-}
-
-func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP implements http.Handler.
+func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -133,27 +195,29 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if int64(len(body)) > h.opts.MaxBodyBytes {
-		h.reject(ctx, w, d, http.StatusRequestEntityTooLarge, fmt.Errorf("%w: more than %d bytes", ErrPayloadTooLarge, h.opts.MaxBodyBytes))
+		h.reject(ctx, w, r, d, http.StatusRequestEntityTooLarge, fmt.Errorf("%w: more than %d bytes", ErrPayloadTooLarge, h.opts.MaxBodyBytes))
 		return
 	}
 
 	sig := r.Header.Get("X-WC-Webhook-Signature")
 	if sig == "" {
 		if isPing(r, body) {
+			h.pings.Add(1)
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		h.reject(ctx, w, d, http.StatusUnauthorized, ErrMissingSignature)
+		h.reject(ctx, w, r, d, http.StatusUnauthorized, ErrMissingSignature)
 		return
 	}
 	if !h.valid(body, sig) {
-		h.reject(ctx, w, d, http.StatusUnauthorized, ErrBadSignature)
+		h.reject(ctx, w, r, d, http.StatusUnauthorized, ErrBadSignature)
 		return
 	}
 
 	if d.ID != "" {
 		switch h.seen.begin(d.ID) {
 		case dedupDone:
+			h.duplicates.Add(1)
 			w.WriteHeader(http.StatusOK)
 			return
 		case dedupBusy:
@@ -166,9 +230,10 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.seen.abort(d.ID)
 		}
 		if errors.Is(err, ErrBadPayload) {
-			h.reject(ctx, w, d, http.StatusBadRequest, err)
+			h.reject(ctx, w, r, d, http.StatusBadRequest, err)
 			return
 		}
+		h.sinkErrors.Add(1)
 		if h.opts.Logger != nil {
 			h.opts.Logger.ErrorContext(ctx, "woocommerce webhook: sink failed", "delivery", d.ID, "topic", d.Topic, "error", err)
 		}
@@ -178,10 +243,11 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if d.ID != "" {
 		h.seen.finish(d.ID)
 	}
+	h.delivered.Add(1)
 	w.WriteHeader(http.StatusOK)
 }
 
-func (h *webhookHandler) handle(ctx context.Context, d WebhookDelivery, body []byte) error {
+func (h *WebhookHandler) handle(ctx context.Context, d WebhookDelivery, body []byte) error {
 	if d.Resource != "order" {
 		if h.opts.OnOther != nil {
 			return h.opts.OnOther(ctx, d, body)
@@ -201,7 +267,7 @@ func (h *webhookHandler) handle(ctx context.Context, d WebhookDelivery, body []b
 	return h.sink(ctx, o, d)
 }
 
-func (h *webhookHandler) valid(body []byte, sig string) bool {
+func (h *WebhookHandler) valid(body []byte, sig string) bool {
 	got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(sig))
 	if err != nil {
 		return false
@@ -211,7 +277,20 @@ func (h *webhookHandler) valid(body []byte, sig string) bool {
 	return hmac.Equal(got, m.Sum(nil))
 }
 
-func (h *webhookHandler) reject(ctx context.Context, w http.ResponseWriter, d WebhookDelivery, status int, err error) {
+func (h *WebhookHandler) reject(ctx context.Context, w http.ResponseWriter, r *http.Request, d WebhookDelivery, status int, err error) {
+	switch {
+	case errors.Is(err, ErrBadSignature):
+		h.badSig.Add(1)
+	case errors.Is(err, ErrMissingSignature):
+		h.missingSig.Add(1)
+	case errors.Is(err, ErrPayloadTooLarge):
+		h.tooLarge.Add(1)
+	default:
+		h.badPayload.Add(1)
+	}
+	h.mu.Lock()
+	h.last = WebhookRefusal{At: time.Now(), Delivery: d, RemoteAddr: r.RemoteAddr, Status: status, Err: err}
+	h.mu.Unlock()
 	if h.opts.OnRejected != nil {
 		h.opts.OnRejected(ctx, d, err)
 	}

@@ -260,3 +260,47 @@ func TestSignKnownVector(t *testing.T) {
 		t.Fatalf("Sign = %s", got)
 	}
 }
+
+// Refusals are recorded by default: with no OnRejected and no Logger, the
+// handler's Stats count a forged, an unsigned and a malformed delivery by
+// reason and describe the latest.
+func TestWebhookStatsRecordRefusalsByDefault(t *testing.T) {
+	t.Parallel()
+	srv := woocommercetest.NewServer(t)
+	order := srv.AddOrder(woocommercetest.Order{Status: "processing"})
+	var sunk int
+	h := woocommerce.NewWebhookHandler(hookSecret, func(context.Context, woocommerce.Order, woocommerce.WebhookDelivery) error {
+		sunk++
+		return nil
+	}, woocommerce.WebhookOptions{})
+	target := httptest.NewServer(h)
+	defer target.Close()
+	ctx := context.Background()
+	for _, c := range []struct {
+		d    woocommercetest.Delivery
+		want int
+	}{
+		{woocommercetest.Delivery{OrderID: order.ID, Secret: hookSecret, DeliveryID: "1"}, http.StatusOK},
+		{woocommercetest.Delivery{OrderID: order.ID, Secret: hookSecret, DeliveryID: "1"}, http.StatusOK},
+		{woocommercetest.Delivery{OrderID: order.ID, Secret: hookSecret, Unsigned: true}, http.StatusUnauthorized},
+		{woocommercetest.Delivery{Body: []byte(`{}`), Secret: hookSecret}, http.StatusBadRequest},
+		{woocommercetest.Delivery{OrderID: order.ID, Secret: "guessed", DeliveryID: "forged-7"}, http.StatusUnauthorized},
+	} {
+		if code, err := srv.DeliverWebhook(ctx, target.URL, c.d); err != nil || code != c.want {
+			t.Fatalf("%+v: %d %v, want %d", c.d, code, err, c.want)
+		}
+	}
+	if code, err := srv.PingWebhook(ctx, target.URL, 3); err != nil || code != http.StatusOK {
+		t.Fatalf("ping: %d %v", code, err)
+	}
+	st := h.Stats()
+	if st.Delivered != 1 || st.Duplicates != 1 || st.Pings != 1 || st.BadSignature != 1 || st.MissingSignature != 1 ||
+		st.BadPayload != 1 || st.Refused() != 3 || sunk != 1 {
+		t.Fatalf("stats %+v, sink called %d times", st, sunk)
+	}
+	last := st.LastRefusal
+	if !errors.Is(last.Err, woocommerce.ErrBadSignature) || last.Delivery.ID != "forged-7" || last.Status != http.StatusUnauthorized ||
+		last.RemoteAddr == "" || last.At.IsZero() {
+		t.Fatalf("last refusal %+v", last)
+	}
+}
