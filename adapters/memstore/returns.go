@@ -1,3 +1,8 @@
+// This file extends Store and Tx with the records of package returns.
+// They live in one extension table under the store's lock, and every write
+// registers its undo, so a return, its refund, receipt note, stock and
+// loyalty entries commit or vanish together with the order change.
+
 package memstore
 
 import (
@@ -9,13 +14,11 @@ import (
 	"github.com/azuvio/omnisales/returns"
 )
 
-// This file extends Store and Tx with the records of package returns.
-// They live in one extension table under the store's lock, and every write
-// registers its undo, so a return, its refund, receipt note, stock and
-// loyalty entries commit or vanish together with the order change.
-
-var _ returns.Store = (*Store)(nil)
-var _ returns.Tx = (*Tx)(nil)
+// Store implements returns.Store, and the Tx it hands out returns.Tx.
+var (
+	_ returns.Store = (*Store)(nil)
+	_ returns.Tx    = (*Tx)(nil)
+)
 
 const returnsTable = "returns"
 
