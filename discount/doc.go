@@ -142,6 +142,8 @@
 // [Engine] indexes rules by product, product group, client, client group and
 // voucher code, and keeps order-level rules for everyone in a bucket of their
 // own, so Apply looks only at rules that could touch the cart. The tests keep
-// a linear reference that checks every rule against every line, and assert
-// that both agree.
+// an independent linear reference, written from this doc with its own
+// matching, amounts, rounding and allocation (exact fractions), that checks
+// every rule against every line, and assert on random rule sets and carts
+// that both give the same lines, log rows, totals and refusals.
 package discount
