@@ -177,13 +177,29 @@ func (s *Shop) GetOrder(ctx context.Context, externalID string) (channels.Extern
 	return ToExternal(*o), nil
 }
 
-// PushStatus implements channels.StatusSink with PUT /orders/{id}.
+// PushStatus implements channels.StatusSink with PUT /orders/{id}, once
+// per change even when answers are lost: it first reads the order (GET,
+// retried) and sends no PUT when the site already shows the status (an
+// earlier attempt landed, or the shop set it), and the PUT itself is not
+// repeated blindly after it may have reached the site (a 5xx, a timeout,
+// a cut answer): the error goes back to the engine, whose next attempt
+// reads the order again.
 func (s *Shop) PushStatus(ctx context.Context, externalID, status string) (channels.PushResult, error) {
 	id, err := strconv.ParseInt(externalID, 10, 64)
 	if err != nil {
 		return channels.PushResult{}, fmt.Errorf("woocommerce: order id %q: %w", externalID, channels.KindRejected)
 	}
-	o, _, err := s.c.Orders.UpdateStatus(ctx, id, status)
+	cur, _, err := s.c.Orders.Get(ctx, id)
+	if err != nil {
+		if t := transport(err); t != err {
+			return channels.PushResult{}, t
+		}
+		return channels.PushResult{}, fmt.Errorf("%w: %w", channels.KindRejected, err)
+	}
+	if strings.EqualFold(strings.TrimSpace(cur.Status), strings.TrimSpace(status)) {
+		return channels.PushResult{Modified: cur.DateModified}, nil
+	}
+	o, _, err := s.c.Orders.updateStatus(ctx, id, status, false)
 	if err != nil {
 		if t := transport(err); t != err {
 			return channels.PushResult{}, t

@@ -258,10 +258,20 @@ func (s *OrdersService) Get(ctx context.Context, id int64) (*Order, *Response, e
 
 // UpdateStatus sets an order's status (PUT /orders/{id} {"status": status})
 // and returns the order as the site now holds it. Setting a status is
-// idempotent, so the call is retried on 429/5xx/timeouts. An unknown id
+// idempotent, so the call is retried on 429/5xx/timeouts (a site that
+// applied a PUT whose answer was lost gets it again; WooCommerce treats a
+// status set twice as one change). Shop.PushStatus reads the order back
+// instead of repeating the PUT. An unknown id
 // gives ErrNotFound (WooCommerce answers 400 woocommerce_rest_shop_order_invalid_id);
 // a status the site does not know gives ErrBadRequest.
 func (s *OrdersService) UpdateStatus(ctx context.Context, id int64, status string) (*Order, *Response, error) {
+	return s.updateStatus(ctx, id, status, true)
+}
+
+// updateStatus is UpdateStatus; with retry false the PUT is sent again
+// only when it never left (a dial error), so an answer lost after the
+// site applied it is returned as an error for the caller to read back.
+func (s *OrdersService) updateStatus(ctx context.Context, id int64, status string, retry bool) (*Order, *Response, error) {
 	if id <= 0 {
 		return nil, nil, fmt.Errorf("%w: order id %d", ErrInvalidOptions, id)
 	}
@@ -272,7 +282,7 @@ func (s *OrdersService) UpdateStatus(ctx context.Context, id int64, status strin
 		method: http.MethodPut,
 		path:   []string{"orders", strconv.FormatInt(id, 10)},
 		body:   map[string]string{"status": status},
-		safe:   true,
+		safe:   retry,
 	})
 	if err != nil {
 		return nil, resp, err

@@ -31,7 +31,9 @@ type syncRig struct {
 	shop   *woocommerce.Shop
 }
 
-func newSyncRig(t testing.TB, fake *woocommercetest.Server) *syncRig {
+// newSyncRig builds the rig; mods tune the client's and the engine's
+// configurations before they are built.
+func newSyncRig(t testing.TB, fake *woocommercetest.Server, mods ...func(*woocommerce.Config, *channels.Config)) *syncRig {
 	t.Helper()
 	reg := channels.NewRegistry()
 	if err := reg.SetChannel(channels.Channel{ID: wooChannel.ID, Type: oms.ChannelWooCommerce, Name: "Web shop"}); err != nil {
@@ -46,26 +48,32 @@ func newSyncRig(t testing.TB, fake *woocommercetest.Server) *syncRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := woocommerce.NewClient(fake.URL, fake.ConsumerKey, fake.ConsumerSecret, woocommerce.Config{
+	ccfg := woocommerce.Config{
 		HTTPClient: fake.HTTPClient(), RetryMax: 4, RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond,
 		Timeout: 150 * time.Millisecond,
-	})
+	}
+	var skus []channels.Product
+	for i := 1; i <= 20; i++ {
+		skus = append(skus, channels.Product{ID: "P" + strconv.Itoa(i), SKU: "SKU-" + strconv.Itoa(i)})
+	}
+	var shop *woocommerce.Shop
+	ecfg := channels.Config{
+		Connect:   func(ctx context.Context, s channels.Shop) (channels.Connector, error) { return shop.Connector(), nil },
+		Catalogue: channelstest.NewCatalogue(skus...), Clients: channelstest.NewClients(),
+		Attempts: 4, RetryWait: time.Millisecond,
+	}
+	for _, m := range mods {
+		m(&ccfg, &ecfg)
+	}
+	client, err := woocommerce.NewClient(fake.URL, fake.ConsumerKey, fake.ConsumerSecret, ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// An overlap reaching back before every generated order (they are
 	// modified from 2025 on): every import re-reads every order, so the
 	// three imports below really import the same pages three times.
-	shop := woocommerce.NewShop(client, woocommerce.ShopConfig{Now: fake.Now, Overlap: 5 * 365 * 24 * time.Hour})
-	var skus []channels.Product
-	for i := 1; i <= 20; i++ {
-		skus = append(skus, channels.Product{ID: "P" + strconv.Itoa(i), SKU: "SKU-" + strconv.Itoa(i)})
-	}
-	eng, err := channels.New(svc, reg, store, channels.Config{
-		Connect:   func(ctx context.Context, s channels.Shop) (channels.Connector, error) { return shop.Connector(), nil },
-		Catalogue: channelstest.NewCatalogue(skus...), Clients: channelstest.NewClients(),
-		Attempts: 4, RetryWait: time.Millisecond,
-	})
+	shop = woocommerce.NewShop(client, woocommerce.ShopConfig{Now: fake.Now, Overlap: 5 * 365 * 24 * time.Hour})
+	eng, err := channels.New(svc, reg, store, ecfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,27 +116,49 @@ func countOrders(t testing.TB, s *memstore.Store) int {
 // TestSyncEndToEndUnderFaults is the issue's end-to-end check: 10,000
 // good orders (plus orders with unknown SKUs and invalid emails) imported
 // three times while the site fails 20% of requests with 5xx, 5% with
-// timeouts and 1% with malformed pages. It ends with exactly 10,000
-// orders, every bad record in the diary, and every status change made in
-// the core pushed to the site once.
+// timeouts and 1% with malformed pages; on writes (status pushes) the 5xx
+// and timeouts strike after the site applied the write, so the answer is
+// lost. Between imports the shop changes some statuses itself. It ends
+// with exactly 10,000 orders, every failure in the diary (records of the
+// runs that failed included), the shop's changes applied where the
+// lifecycle allows and never a regression, and every status change made
+// in the core pushed to the site exactly once.
 func TestSyncEndToEndUnderFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000-order end-to-end sync: skipped with -short")
 	}
+	ctx := context.Background()
 	const good, badSKU, badEmail = 10000, 40, 30
 	fake := woocommercetest.NewServer(t, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
 	statuses := []string{"pending", "processing", "on-hold"}
 	fake.GenerateOrders(good, woocommercetest.Generator{Seed: 1, Statuses: statuses})
-	fake.GenerateOrders(badSKU, woocommercetest.Generator{Seed: 2, Statuses: statuses, SKUs: []string{"NO-SUCH-SKU"}})
+	skuBad := fake.GenerateOrders(badSKU, woocommercetest.Generator{Seed: 2, Statuses: statuses, SKUs: []string{"NO-SUCH-SKU"}})
 	bad := woocommercetest.MakeOrders(badEmail, woocommercetest.Generator{Seed: 3, Statuses: statuses})
 	for i := range bad {
 		bad[i].Billing.Email = fmt.Sprintf("not-an-email-%d", i)
 	}
-	fake.AddOrders(bad...)
-	r := newSyncRig(t, fake)
-	fake.SetFaultRates(&woocommercetest.FaultRates{Seed: 7, ServerError: 0.20, Timeout: 0.05, Malformed: 0.01})
+	emailBad := fake.AddOrders(bad...)
+	wantKeys := map[channels.Kind]map[string]bool{channels.KindSKUNotFound: {}, channels.KindClientNotCreated: {}}
+	for _, o := range skuBad {
+		wantKeys[channels.KindSKUNotFound][strconv.FormatInt(o.ID, 10)] = true
+	}
+	for _, o := range emailBad {
+		wantKeys[channels.KindClientNotCreated][strconv.FormatInt(o.ID, 10)] = true
+	}
+	// Few retries, so that some runs do end early and resume.
+	r := newSyncRig(t, fake, func(c *woocommerce.Config, e *channels.Config) { c.RetryMax, e.Attempts = 1, 1 })
+	fake.SetFaultRates(&woocommercetest.FaultRates{Seed: 7, ServerError: 0.20, Timeout: 0.05, Malformed: 0.01, AfterApply: true})
+	get := func(ext string) oms.Order {
+		t.Helper()
+		o, err := r.store.GetByExternal(ctx, oms.ExternalKey{Channel: wooChannel, Store: "ro", ExternalID: ext})
+		if err != nil {
+			t.Fatalf("order %s: %v", ext, err)
+		}
+		return o
+	}
 
 	var runs []channels.Run
+	var resumed, shopCancelled []string
 	for pass := range 3 {
 		got := r.importAll(t)
 		runs = append(runs, got...)
@@ -141,6 +171,34 @@ func TestSyncEndToEndUnderFaults(t *testing.T) {
 		}
 		if n := countOrders(t, r.store); n != good {
 			t.Fatalf("after import %d: %d orders, want exactly %d", pass+1, n, good)
+		}
+		switch pass {
+		case 0:
+			// The shop's staff work too: 100 orders on hold are released,
+			// 100 in processing cancelled.
+			fake.Advance(time.Minute)
+			for id := int64(1); id <= good && (len(resumed) < 100 || len(shopCancelled) < 100); id++ {
+				ext := strconv.FormatInt(id, 10)
+				switch st := fake.OrderStatus(id); {
+				case st == "on-hold" && len(resumed) < 100:
+					fake.SetOrderStatus(id, "processing")
+					resumed = append(resumed, ext)
+				case st == "processing" && len(shopCancelled) < 100:
+					fake.SetOrderStatus(id, "cancelled")
+					shopCancelled = append(shopCancelled, ext)
+				}
+			}
+		case 1:
+			for _, ext := range resumed {
+				if o := get(ext); o.Status != oms.Processing {
+					t.Fatalf("order %s released in the shop is %s, want Processing", ext, o.Status)
+				}
+			}
+			for _, ext := range shopCancelled {
+				if o := get(ext); o.Status != oms.Cancelled {
+					t.Fatalf("order %s cancelled in the shop is %s, want Cancelled", ext, o.Status)
+				}
+			}
 		}
 	}
 	failedRuns := 0
@@ -158,52 +216,98 @@ func TestSyncEndToEndUnderFaults(t *testing.T) {
 			faults++
 		}
 	}
-	for _, run := range runs {
-		t.Logf("run: done %d of %d, imported %d, updated %d, unchanged %d, failed %d, err %q", run.Done, run.Total, run.Imported, run.Updated, run.Unchanged, run.Failed, run.Err)
-	}
 	t.Logf("%d import runs for 3 passes, %d ended early by faults; site saw %d requests, %d with injected faults", len(runs), failedRuns, len(fake.Requests()), faults)
+	if failedRuns == 0 {
+		t.Fatal("no run ended early: the faults did not test the resume")
+	}
 
-	failed, err := r.engine.Failed(context.Background(), "ro")
+	// The open failures are exactly the bad orders.
+	failed, err := r.engine.Failed(ctx, "ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := map[channels.Kind]int{}
 	for _, f := range failed {
 		kinds[f.Kind]++
+		if !wantKeys[f.Kind][f.Key] {
+			t.Errorf("open failure %s (%s) is not a bad order", f.Key, f.Kind)
+		}
 	}
 	if kinds[channels.KindSKUNotFound] != badSKU || kinds[channels.KindClientNotCreated] != badEmail || len(failed) != badSKU+badEmail {
 		t.Fatalf("open failures by kind: %v (total %d), want %d SKU and %d client", kinds, len(failed), badSKU, badEmail)
 	}
-	diary, err := r.engine.Runs(context.Background(), channels.RunFilter{Shop: "ro"})
+	// The diary has every run, and every run's failures: its failed
+	// records, and the record of what ended it early.
+	diary, err := r.engine.Runs(ctx, channels.RunFilter{Shop: "ro", Job: channels.JobOrders})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(diary) != len(runs) {
 		t.Fatalf("diary has %d runs, the engine made %d", len(diary), len(runs))
 	}
+	seenBad := map[string]int{}
+	for _, run := range runs {
+		recs, err := r.engine.Records(ctx, channels.RecordFilter{RunID: run.ID, Outcome: channels.OutcomeFailed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyed, ended := 0, 0
+		for _, rec := range recs {
+			switch {
+			case rec.Key == "":
+				ended++
+				if rec.Kind != run.ErrKind || rec.Message != run.Err {
+					t.Errorf("run %d ended by %q (%s), its diary record says %q (%s)", run.ID, run.Err, run.ErrKind, rec.Message, rec.Kind)
+				}
+			case wantKeys[rec.Kind][rec.Key]:
+				keyed++
+				seenBad[rec.Key]++
+			default:
+				t.Errorf("run %d: failed record %s (%s: %s) is not a bad order", run.ID, rec.Key, rec.Kind, rec.Message)
+			}
+		}
+		if keyed != run.Failed || (run.ErrKind != "") != (ended == 1) || ended > 1 {
+			t.Errorf("run %d (failed %d, err %q): diary has %d failed records and %d run failures", run.ID, run.Failed, run.Err, keyed, ended)
+		}
+	}
+	for kind, keys := range wantKeys {
+		for k := range keys {
+			if seenBad[k] < 3 {
+				t.Errorf("bad order %s (%s) failed in %d runs, want at least once per import", k, kind, seenBad[k])
+			}
+		}
+	}
 
-	// Operators change 300 orders; each change must reach the site once.
+	// Operators change 300 orders, each change to be pushed once; 50
+	// confirmed orders have no shop status and push nothing.
 	operator := oms.Staff("ana", oms.RoleOperator)
-	page, err := r.store.List(context.Background(), oms.Filter{Statuses: []oms.Status{oms.Processing}}, oms.Page{Limit: 300})
-	if err != nil {
-		t.Fatal(err)
+	page, err := r.store.List(ctx, oms.Filter{Statuses: []oms.Status{oms.Processing}}, oms.Page{Limit: 350})
+	if err != nil || len(page.Orders) != 350 {
+		t.Fatalf("%d processing orders, %v", len(page.Orders), err)
 	}
 	want := map[string]string{}
+	var cancelled, confirmed []string
 	for i, o := range page.Orders {
-		if i%2 == 0 {
-			_, err = r.svc.Cancel(context.Background(), operator, o.ID, "client called")
+		switch {
+		case i >= 300:
+			_, err = r.svc.Confirm(ctx, operator, o.ID)
+			confirmed = append(confirmed, o.ExternalID)
+		case i%2 == 0:
+			_, err = r.svc.Cancel(ctx, operator, o.ID, "client called")
 			want[o.ExternalID] = "cancelled"
-		} else {
-			_, err = r.svc.Hold(context.Background(), operator, o.ID, "payment check")
+			cancelled = append(cancelled, o.ExternalID)
+		default:
+			_, err = r.svc.Hold(ctx, operator, o.ID, "payment check")
 			want[o.ExternalID] = "on-hold"
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	putsBefore := len(fake.Puts())
 	deadline := time.Now().Add(60 * time.Second)
 	for pending := true; pending; {
-		n, _ := r.svc.Events().Drain(context.Background())
+		n, _ := r.svc.Events().Drain(ctx)
 		pending = n > 0 || unpushed(r, want) > 0
 		if pending {
 			if time.Now().After(deadline) {
@@ -212,28 +316,88 @@ func TestSyncEndToEndUnderFaults(t *testing.T) {
 			time.Sleep(25 * time.Millisecond) // failed events come back when their lease ends
 		}
 	}
+	for {
+		if n, _ := r.svc.Events().Drain(ctx); n == 0 {
+			break // events still in flight settle before the counts
+		}
+	}
+	lost := 0
+	for _, rq := range fake.Requests() {
+		if rq.Method == http.MethodPut && rq.Fault != 0 {
+			lost++
+		}
+	}
+	if lost == 0 {
+		t.Fatal("no push lost its answer: the faults did not test the push")
+	}
 	for ext, status := range want {
 		id, _ := strconv.ParseInt(ext, 10, 64)
 		if got := r.fake.StatusPushes(id); len(got) != 1 || got[0] != status {
 			t.Errorf("order %s: site received pushes %v, want exactly [%s]", ext, got, status)
 		}
-	}
-
-	// Our own pushes do not come back as shop changes: a fourth import
-	// leaves every changed order as the operator left it.
-	fake.SetFaultRates(nil)
-	r.importAll(t)
-	for ext := range want {
-		o, err := r.store.GetByExternal(context.Background(), oms.ExternalKey{Channel: wooChannel, Store: "ro", ExternalID: ext})
+		recs, err := r.engine.Records(ctx, channels.RecordFilter{Job: channels.JobStatus, Key: get(ext).ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Status != oms.Cancelled && o.Status != oms.OnHold {
-			t.Errorf("order %s went back to %s after our push came back", ext, o.Status)
+		pushed := 0
+		for _, rec := range recs {
+			switch rec.Outcome {
+			case channels.OutcomePushed:
+				pushed++
+			case channels.OutcomeFailed:
+				if rec.Kind != channels.KindUnreachable {
+					t.Errorf("order %s: push failure %s: %s", ext, rec.Kind, rec.Message)
+				}
+			}
+		}
+		if pushed != 1 {
+			t.Errorf("order %s: %d pushed records in the diary, want 1", ext, pushed)
+		}
+	}
+	for _, ext := range append(append(confirmed, resumed...), shopCancelled...) {
+		id, _ := strconv.ParseInt(ext, 10, 64)
+		if _, isOp := want[ext]; !isOp && len(r.fake.StatusPushes(id)) != 0 {
+			t.Errorf("order %s: pushed %v, want nothing (no shop status, or the change came from the shop)", ext, r.fake.StatusPushes(id))
+		}
+	}
+	if open, _ := r.engine.Failed(ctx, "ro"); len(open) != badSKU+badEmail {
+		t.Errorf("%d open failures after the pushes, want the %d bad orders only", len(open), badSKU+badEmail)
+	}
+	t.Logf("%d pushes needed %d PUTs, %d of which lost their answer", len(want), len(fake.Puts())-putsBefore, lost)
+
+	// The shop tries to take orders back: cancelled ones to processing,
+	// confirmed ones to pending. Neither move exists in the lifecycle; a
+	// fourth import sees the changes and leaves every order as the
+	// operators left it, and our own pushes do not come back either.
+	fake.SetFaultRates(nil)
+	fake.Advance(time.Minute)
+	for _, ext := range cancelled[:50] {
+		id, _ := strconv.ParseInt(ext, 10, 64)
+		fake.SetOrderStatus(id, "processing")
+	}
+	for _, ext := range confirmed {
+		id, _ := strconv.ParseInt(ext, 10, 64)
+		fake.SetOrderStatus(id, "pending")
+	}
+	r.importAll(t)
+	for ext, status := range want {
+		o := get(ext)
+		if wantSt := map[string]oms.Status{"cancelled": oms.Cancelled, "on-hold": oms.OnHold}[status]; o.Status != wantSt {
+			t.Errorf("order %s went from %s to %s after the import", ext, wantSt, o.Status)
 		}
 		id, _ := strconv.ParseInt(ext, 10, 64)
 		if n := len(r.fake.StatusPushes(id)); n != 1 {
 			t.Errorf("order %s pushed %d times after re-import", ext, n)
+		}
+	}
+	for _, ext := range confirmed {
+		o := get(ext)
+		if o.Status != oms.Confirmed {
+			t.Errorf("confirmed order %s regressed to %s when the shop showed pending", ext, o.Status)
+		}
+		recs, _ := r.engine.Records(ctx, channels.RecordFilter{Job: channels.JobOrders, Key: ext, Limit: 1})
+		if len(recs) != 1 || !strings.Contains(recs[0].Message, "no move from Confirmed") {
+			t.Errorf("confirmed order %s: the diary does not say the shop's pending was refused: %+v", ext, recs)
 		}
 	}
 }
@@ -440,5 +604,37 @@ func TestSyncHonoursRetryAfter(t *testing.T) {
 	}
 	if n := fake.RequestCount(http.MethodGet, "/orders"); n != 2 {
 		t.Fatalf("%d listings, want the refused one and one after the pause", n)
+	}
+}
+
+// A status PUT whose answer is lost after the site applied it is not sent
+// again: the next attempt reads the order back and finds it done.
+func TestPushStatusOnceWhenAnswerLost(t *testing.T) {
+	t.Parallel()
+	fake := woocommercetest.NewServer(t)
+	o := fake.AddOrder(woocommercetest.Order{Status: "processing"})
+	client, err := woocommerce.NewClient(fake.URL, fake.ConsumerKey, fake.ConsumerSecret, woocommerce.Config{
+		HTTPClient: fake.HTTPClient(), RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond, Timeout: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shop := woocommerce.NewShop(client, woocommerce.ShopConfig{})
+	ext := strconv.FormatInt(o.ID, 10)
+	for _, f := range []woocommercetest.Fault{
+		{Kind: woocommercetest.FaultStatus, Status: http.StatusBadGateway, Method: http.MethodPut, Path: "/orders/*", AfterApply: true},
+		{Kind: woocommercetest.FaultTimeout, Method: http.MethodPut, Path: "/orders/*", AfterApply: true},
+	} {
+		fake.InjectFault(f)
+		status := map[woocommercetest.FaultKind]string{woocommercetest.FaultStatus: "completed", woocommercetest.FaultTimeout: "on-hold"}[f.Kind]
+		if _, err := shop.PushStatus(context.Background(), ext, status); !errors.Is(err, channels.KindUnreachable) {
+			t.Fatalf("%s: first push: %v", f.Kind, err)
+		}
+		res, err := shop.PushStatus(context.Background(), ext, status)
+		if err != nil || res.Modified.IsZero() {
+			t.Fatalf("%s: second push: %+v, %v", f.Kind, res, err)
+		}
+	}
+	if got := fake.StatusPushes(o.ID); fmt.Sprint(got) != "[completed on-hold]" {
+		t.Fatalf("the site received %v", got)
 	}
 }
