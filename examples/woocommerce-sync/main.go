@@ -9,12 +9,14 @@
 // emails or a plugin status the shop's mapping does not know; it also
 // fails some requests. The run shows a live progress line, the failures in
 // the sync diary, a retry after the operator fixes a product, a status
-// pushed back to the site, and the morning check.
+// pushed back to the site, and the morning check over the last 24 hours
+// and the last 7 days.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
@@ -29,13 +31,14 @@ import (
 )
 
 func main() {
-	if err := run(context.Background()); err != nil {
+	if err := run(context.Background(), os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "woocommerce-sync:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context) error {
+// run tells the story on w.
+func run(ctx context.Context, w io.Writer) error {
 	// The site: 300 good orders, 12 with a SKU the CRM lacks, 8 with
 	// invalid emails, 5 in a plugin status ("wc-awaiting-pickup").
 	site := woocommercetest.New(woocommercetest.WithStatuses("wc-awaiting-pickup"))
@@ -78,13 +81,17 @@ func run(ctx context.Context) error {
 		products = append(products, channels.Product{ID: "P" + strconv.Itoa(i), SKU: "SKU-" + strconv.Itoa(i)})
 	}
 	catalogue := channelstest.NewCatalogue(products...)
+	// The engine's clock starts three days back, for the night's import;
+	// it is today from step 2 on, so the morning check has both windows.
+	ago := 72 * time.Hour
 	engine, err := channels.New(svc, reg, store, channels.Config{
+		Clock:     func() time.Time { return time.Now().Add(-ago) },
 		Connect:   func(ctx context.Context, s channels.Shop) (channels.Connector, error) { return shop.Connector(), nil },
 		Catalogue: catalogue, Clients: channelstest.NewClients(), RetryWait: 10 * time.Millisecond,
 		Progress: func(p channels.Progress) {
 			// A live line on a terminal: redrawn in place every 20 records.
 			if p.Done%20 == 0 || p.Done == p.Total {
-				fmt.Printf("\r   %s %s: %d/%d records, %d errors, %s", p.Shop, p.Job, p.Done, p.Total, p.Errors, p.Elapsed.Round(time.Millisecond))
+				fmt.Fprintf(w, "\r   %s %s: %d/%d records, %d errors, %s", p.Shop, p.Job, p.Done, p.Total, p.Errors, p.Elapsed.Round(time.Millisecond))
 			}
 		},
 	})
@@ -92,29 +99,30 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	fmt.Println("1. Import the shop's orders (the site fails 15% of requests; the client retries)")
+	fmt.Fprintln(w, "1. Three nights ago: import the shop's orders (the site fails 15% of requests; the client retries)")
 	r, err := engine.ImportOrders(ctx, "ro")
-	fmt.Println()
+	fmt.Fprintln(w)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   run %d: %d read, %d imported, %d failed in %s\n", r.ID, r.Done, r.Imported, r.Failed, r.Duration().Round(time.Millisecond))
-	if err := printFailures(ctx, engine); err != nil {
+	fmt.Fprintf(w, "   run %d: %d read, %d imported, %d failed in %s\n", r.ID, r.Done, r.Imported, r.Failed, r.Duration().Round(time.Millisecond))
+	if err := printFailures(ctx, w, engine); err != nil {
 		return err
 	}
 
-	fmt.Println("\n2. The operator creates product LAMP-NEW in the CRM and retries the failed records")
+	ago = 0
+	fmt.Fprintln(w, "\n2. Today: the operator creates product LAMP-NEW in the CRM and retries the failed records")
 	catalogue.Add(channels.Product{ID: "P-LAMP", SKU: "LAMP-NEW"})
 	runs, err := engine.RetryFailed(ctx, "ro")
-	fmt.Println()
+	fmt.Fprintln(w)
 	if err != nil {
 		return err
 	}
 	for _, r := range runs {
-		fmt.Printf("   retry run %d: %d imported, %d still failing\n", r.ID, r.Imported, r.Failed)
+		fmt.Fprintf(w, "   retry run %d: %d imported, %d still failing\n", r.ID, r.Imported, r.Failed)
 	}
 
-	fmt.Println("\n3. An operator cancels an imported order; the status goes back to the site")
+	fmt.Fprintln(w, "\n3. An operator cancels an imported order; the status goes back to the site")
 	page, err := svc.List(ctx, oms.Staff("ana", oms.RoleOperator), oms.Filter{Statuses: []oms.Status{oms.Processing}}, oms.Page{Limit: 1})
 	if err != nil || len(page.Orders) == 0 {
 		return fmt.Errorf("no processing order to cancel: %v", err)
@@ -123,7 +131,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   order %s (WooCommerce #%s) is now %s\n", o.Number, o.ExternalID, o.Status.Label())
+	fmt.Fprintf(w, "   order %s (WooCommerce #%s) is now %s\n", o.Number, o.ExternalID, o.Status.Label())
 	site.SetFaultRates(nil)
 	for range 20 { // events whose push failed come back when their lease ends
 		if _, err := svc.Events().Drain(ctx); err == nil {
@@ -132,29 +140,22 @@ func run(ctx context.Context) error {
 		time.Sleep(60 * time.Millisecond)
 	}
 	id, _ := strconv.ParseInt(o.ExternalID, 10, 64)
-	fmt.Printf("   the site now shows #%s as %q (pushes received: %v)\n", o.ExternalID, site.OrderStatus(id), site.StatusPushes(id))
+	fmt.Fprintf(w, "   the site now shows #%s as %q (pushes received: %v)\n", o.ExternalID, site.OrderStatus(id), site.StatusPushes(id))
 
-	fmt.Println("\n4. Morning check (diary_sync)")
+	fmt.Fprintln(w, "\n4. Morning check (diary_sync)")
 	sum, err := engine.Summary(ctx, time.Now())
 	if err != nil {
 		return err
 	}
 	for _, s := range sum {
-		fmt.Printf("   shop %s — last 24 h: %d runs, %d imported, %d pushed, %d errors; open failures %d\n",
-			s.Shop, s.Day.Runs, s.Day.Imported, s.Day.Pushed, s.Day.Errors, s.OpenFailures)
-		kinds := make([]string, 0, len(s.Day.ByKind))
-		for k, n := range s.Day.ByKind {
-			kinds = append(kinds, fmt.Sprintf("%s: %d", k, n))
-		}
-		sort.Strings(kinds)
-		for _, k := range kinds {
-			fmt.Println("     ", k)
-		}
+		fmt.Fprintf(w, "   shop %s, open failures %d\n", s.Shop, s.OpenFailures)
+		printTally(w, "last 24 h", s.Day)
+		printTally(w, "last 7 days", s.Week)
 	}
 	return nil
 }
 
-func printFailures(ctx context.Context, engine *channels.Engine) error {
+func printFailures(ctx context.Context, w io.Writer, engine *channels.Engine) error {
 	failed, err := engine.Failed(ctx, "ro")
 	if err != nil {
 		return err
@@ -168,8 +169,21 @@ func printFailures(ctx context.Context, engine *channels.Engine) error {
 			if len(ids) > 5 {
 				ids = append(ids[:5], "…")
 			}
-			fmt.Printf("   diary: %-28s %2d  %v\n", k, len(byKind[k]), ids)
+			fmt.Fprintf(w, "   diary: %-28s %2d  %v\n", k, len(byKind[k]), ids)
 		}
 	}
 	return nil
+}
+
+func printTally(w io.Writer, window string, t channels.Tally) {
+	fmt.Fprintf(w, "   %-11s  %d runs, %d imported, %d updated, %d pushed, %d errors\n",
+		window+":", t.Runs, t.Imported, t.Updated, t.Pushed, t.Errors)
+	kinds := make([]string, 0, len(t.ByKind))
+	for k, n := range t.ByKind {
+		kinds = append(kinds, fmt.Sprintf("%s: %d", k, n))
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintln(w, "     ", k)
+	}
 }
