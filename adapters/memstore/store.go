@@ -112,6 +112,21 @@ type Tx struct {
 	// prevs keeps the values that updates replaced, reused across units
 	// of work so an update does not allocate a copy of the order.
 	prevs []oms.Order
+	// last is the record this unit touched last: a unit reads, updates
+	// and appends history to one order, so it saves the map lookups.
+	last *record
+}
+
+// rec returns the stored record of order id.
+func (t *Tx) rec(id string) (*record, bool) {
+	if r := t.last; r != nil && r.o.ID == id {
+		return r, true
+	}
+	r, ok := t.s.orders[id]
+	if ok {
+		t.last = r
+	}
+	return r, ok
 }
 
 type undoKind uint8
@@ -177,12 +192,13 @@ func (t *Tx) release() {
 	// them, and what it holds is overwritten by the next unit's updates.
 	clear(t.ops)
 	clear(t.undo)
-	t.ops, t.undo, t.prevs, t.s = t.ops[:0], t.undo[:0], t.prevs[:0], nil
+	t.ops, t.undo, t.prevs, t.s, t.last = t.ops[:0], t.undo[:0], t.prevs[:0], nil, nil
 	txPool.Put(t)
 }
 
 func (t *Tx) rollback() {
 	s := t.s
+	t.last = nil
 	for i := len(t.ops) - 1; i >= 0; i-- {
 		op := t.ops[i]
 		switch op.kind {
@@ -214,7 +230,13 @@ func (t *Tx) rollback() {
 func notFound(id string) error { return fmt.Errorf("memstore: order %s: %w", id, oms.ErrNotFound) }
 
 // Get implements oms.Tx.
-func (t *Tx) Get(ctx context.Context, id string) (oms.Order, error) { return t.s.get(id) }
+func (t *Tx) Get(ctx context.Context, id string) (oms.Order, error) {
+	r, ok := t.rec(id)
+	if !ok {
+		return oms.Order{}, notFound(id)
+	}
+	return r.o.Clone(), nil
+}
 
 // GetByExternal implements oms.Tx.
 func (t *Tx) GetByExternal(ctx context.Context, k oms.ExternalKey) (oms.Order, error) {
@@ -256,6 +278,7 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 	r := &record{o: o.Clone()}
 	r.hist = r.first[:0]
 	s.orders[o.ID] = r
+	t.last = r
 	if o.ExternalID != "" {
 		s.byExt[key] = o.ID
 	}
@@ -278,8 +301,7 @@ func less(a, b indexKey) bool {
 
 // Update implements oms.Tx.
 func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
-	s := t.s
-	r, ok := s.orders[o.ID]
+	r, ok := t.rec(o.ID)
 	if !ok {
 		return notFound(o.ID)
 	}
@@ -314,7 +336,7 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 
 // AppendHistory implements oms.Tx.
 func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
-	r, ok := t.s.orders[e.OrderID]
+	r, ok := t.rec(e.OrderID)
 	if !ok {
 		return notFound(e.OrderID)
 	}
