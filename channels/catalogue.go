@@ -75,6 +75,7 @@ func (e *Engine) lastGoodStart(ctx context.Context, shop string, job Job) (t0 ti
 func (e *Engine) pushItems(ctx context.Context, r *runner, shop Shop, sink CatalogueSink, job Job, items []CatalogueItem, attempt int) error {
 	for start := 0; start < len(items); start += e.cfg.BatchSize {
 		batch := items[start:min(start+e.cfg.BatchSize, len(items))]
+		t0 := time.Now()
 		var res []ItemResult
 		err := e.retry(ctx, func() error {
 			var err error
@@ -88,13 +89,14 @@ func (e *Engine) pushItems(ctx context.Context, r *runner, shop Shop, sink Catal
 			return &SyncError{Kind: kindOf(err), Shop: shop.ID, Job: job,
 				Detail: fmt.Sprintf("batch of %d items from %s", len(batch), batch[0].SKU), Err: err}
 		}
+		took := time.Since(t0)
 		bySKU := make(map[string]error, len(res))
 		seen := make(map[string]bool, len(res))
 		for _, ir := range res {
 			bySKU[ir.SKU], seen[ir.SKU] = ir.Err, true
 		}
 		for _, it := range batch {
-			rec := Record{Key: it.SKU, Outcome: OutcomePushed}
+			rec := Record{Key: it.SKU, Outcome: OutcomePushed, Duration: took}
 			ierr, ok := bySKU[it.SKU], seen[it.SKU]
 			switch {
 			case !ok:

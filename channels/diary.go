@@ -65,6 +65,11 @@ type Record struct {
 	Kind    Kind // set when Outcome is OutcomeFailed (and for some skips)
 	Message string
 	At      time.Time
+	// Duration is how long the record took: reading and writing one
+	// order, a status push with its retries, or, for a catalogue item,
+	// the batch that carried it; for a run-level failure, the run. Zero
+	// when unknown, or when the Store does not keep it.
+	Duration time.Duration
 }
 
 // Err returns the record's failure as a *SyncError (errors.Is its Kind),

@@ -132,3 +132,35 @@ func TestCancelledRunIsNotAnError(t *testing.T) {
 		t.Fatalf("summary = %+v", sum[0])
 	}
 }
+
+// Every diary record carries how long it took: imports, failures, status
+// pushes, catalogue items, and the record of a run that ended early.
+func TestRecordsCarryDurations(t *testing.T) {
+	e := newEnv(t)
+	e.shop.Add(channelstest.NewOrder("1", "processing", "x@example.com", "A"),
+		channelstest.NewOrder("2", "processing", "x@example.com", "NOPE"))
+	e.importOK()
+	if _, err := e.svc.Cancel(e.ctx, e.op, e.order("1").ID, "client called"); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	e.feed.Set(channels.JobStock, items(3)...)
+	if _, err := e.eng.PushCatalogue(e.ctx, shopID, channels.JobStock); err != nil {
+		t.Fatal(err)
+	}
+	e.shop.Inject(channelstest.Fault{Op: channelstest.OpList, Times: 10})
+	if _, err := e.eng.ImportOrders(e.ctx, shopID); !errors.Is(err, channels.KindUnreachable) {
+		t.Fatalf("import with the shop away: %v", err)
+	}
+	recs := e.records(channels.RecordFilter{})
+	outcomes := map[channels.Outcome]int{}
+	for _, r := range recs {
+		if r.Duration <= 0 {
+			t.Errorf("record %s/%s %s (%s) has no duration", r.Job, r.Key, r.Outcome, r.Message)
+		}
+		outcomes[r.Outcome]++
+	}
+	if outcomes[channels.OutcomeImported] != 1 || outcomes[channels.OutcomeFailed] != 2 || outcomes[channels.OutcomePushed] != 4 {
+		t.Fatalf("records by outcome: %v", outcomes)
+	}
+}

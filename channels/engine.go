@@ -377,7 +377,7 @@ func (r *runner) finish(ctx context.Context, runErr error) (Run, error) {
 		}
 		if kind != "" {
 			rec := Record{RunID: r.run.ID, Shop: r.run.Shop, Job: r.run.Job, Outcome: OutcomeFailed,
-				Kind: kind, Message: runErr.Error(), At: r.e.now()}
+				Kind: kind, Message: runErr.Error(), At: r.e.now(), Duration: time.Since(r.start)}
 			r.recs = append(r.recs, rec)
 			if f := r.e.cfg.OnFailure; f != nil {
 				f(wctx, rec.Err())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -150,10 +151,12 @@ func (e *Engine) importOne(ctx context.Context, r *runner, shop Shop, ch Channel
 // importRecord syncs one order under its lock and keeps the failed
 // records in step.
 func (e *Engine) importRecord(ctx context.Context, shop Shop, ch Channel, x ExternalOrder, attempt int) (Record, error) {
+	start := time.Now()
 	lk := e.orderLock(shop.ID, x.ID)
 	lk.Lock()
 	rec, err := e.syncOrder(ctx, shop, ch, x)
 	lk.Unlock()
+	rec.Duration = time.Since(start)
 	if err != nil {
 		return rec, err
 	}

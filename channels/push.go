@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/azuvio/omnisales/oms"
 )
@@ -66,6 +67,7 @@ func (e *Engine) hasShops(ref oms.ChannelRef) bool {
 // pushStatus pushes o's status for event eventID (0 for a retry, which
 // pushes the current status). want is the status the event moved to.
 func (e *Engine) pushStatus(ctx context.Context, shop Shop, o oms.Order, eventID int64, want oms.Status) (Record, error) {
+	start := time.Now()
 	lk := e.orderLock(shop.ID, o.ExternalID)
 	lk.Lock()
 	defer lk.Unlock()
@@ -103,7 +105,7 @@ func (e *Engine) pushStatus(ctx context.Context, shop Shop, o oms.Order, eventID
 	default:
 		rec, perr = e.pushOne(ctx, shop, o, want, slug, eventID, st, rec)
 	}
-	rec.At = e.now()
+	rec.At, rec.Duration = e.now(), time.Since(start)
 	if err := e.store.AddSyncRecords(ctx, []Record{rec}); err != nil {
 		return Record{}, fmt.Errorf("channels: status push: write diary: %w", err)
 	}
