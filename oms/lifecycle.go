@@ -32,7 +32,7 @@ const (
 	EvApproveReturn        EventName = "approve_return"         // Return Pending → Return (full)
 	EvApprovePartialReturn EventName = "approve_partial_return" // Return Pending → Partial Return
 	EvRejectReturn         EventName = "reject_return"          // Return Pending → the status it left
-	EvRefund               EventName = "refund"                 // → Refund (everything paid is refunded)
+	EvRefund               EventName = "refund"                 // → Refund (everything paid is refunded, or every delivered unit is back)
 	EvPartialRefund        EventName = "partial_refund"         // → Partial Refund
 )
 

@@ -163,6 +163,22 @@ func (o *Order) AwaitingApproval() bool {
 	return o.ApprovalRequired && o.Approval == ApprovalPending
 }
 
+// AllReturned reports whether something was delivered and every
+// delivered unit is back (Returned equals Delivered on every line). The
+// refund guard lets such an order reach Refund although the shop kept part
+// of the payment (a restocking fee, a delivery fee): package returns
+// decides when it is settled.
+func (o *Order) AllReturned() bool {
+	var delivered int64
+	for _, l := range o.Lines {
+		if l.Returned < l.Delivered {
+			return false
+		}
+		delivered += l.Delivered
+	}
+	return delivered > 0
+}
+
 // FullyPaid reports whether the amount paid covers the total.
 func (o *Order) FullyPaid() bool { return o.Paid.GreaterThanOrEqual(o.Totals.Total) }
 

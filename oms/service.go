@@ -639,8 +639,8 @@ func (s *Service) guard(actor Actor, o *Order, ev EventName) (Status, error) {
 		return refuse("awb", "no shipment reference (AWB) recorded")
 	case ev == EvRecordPayment && !o.FullyPaid():
 		return refuse("payment", "paid "+o.Paid.String()+" of "+o.Totals.Total.String())
-	case ev == EvRefund && o.Refunded.LessThan(o.Paid):
-		return refuse("refund", "refunded "+o.Refunded.String()+" of "+o.Paid.String()+" paid")
+	case ev == EvRefund && o.Refunded.LessThan(o.Paid) && !o.AllReturned():
+		return refuse("refund", "refunded "+o.Refunded.String()+" of "+o.Paid.String()+" paid and not every delivered unit is back")
 	}
 	return to, nil
 }

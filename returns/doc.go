@@ -12,7 +12,8 @@
 //     [Service.Quote] checks and prices the same request without writing.
 //   - [Service.Approve] moves the order to Return (7) or Partial Return
 //     (12), writes a receipt note and restocks, reverses loyalty points,
-//     and refunds, moving the order to Refund (6) or Partial Refund (13);
+//     and refunds, moving the order to Refund (6) once it is settled or
+//     to Partial Refund (13);
 //     [Service.Reject] sends the order back to the status it had.
 //   - [Service.Refund] refunds later or in parts; [Service.Reconcile] is
 //     the weekly check of approved returns against re-entered stock.
@@ -48,7 +49,7 @@
 // and only while no other request of the order is pending
 // ([ErrReturnPending]): the core remembers one status to go back to on
 // rejection, so requests are decided one at a time. An order in Refund
-// (everything paid was refunded) or Return takes no further request. With
+// (settled, see below) or Return takes no further request. With
 // a window in force, an order without a delivery time (DeliveredAt) is
 // refused too, since the window cannot be checked.
 //
@@ -92,6 +93,30 @@
 // Refunds go to the order's payment method. The sum of an order's refunds
 // never exceeds oms.Order.Paid, nor a return's refunds its RefundDue
 // ([*OverRefundError], nothing written).
+//
+// # Refund or Partial Refund
+//
+// A refund moves the order to Refund (6) when the order is settled after
+// it, and to Partial Refund (13) otherwise. An order is settled when
+// either
+//
+//   - everything paid has been refunded (refunds = oms.Order.Paid), or
+//   - every delivered unit is back under approved returns (each line's
+//     Returned equals its Delivered), every approved return of the order
+//     has been refunded its RefundDue in full, and what the shop still
+//     holds (Paid − refunds) is no more than what it may keep: the
+//     restocking fees of those returns plus the delivery fee when no
+//     return refunded it.
+//
+// So a fully returned order ends in Refund even though a restocking fee or
+// the non-refundable delivery fee was kept, which is what an operator
+// expects of a finished return; it stays in Partial Refund while any
+// return's refund is still outstanding (DeferRefund, refunds in parts),
+// while some delivered unit is not back, or while the shop holds more than
+// it may keep (an overpayment, or units paid for but never delivered), so
+// that money can still be refunded. Refund is final: no further refund or
+// request is accepted. A return whose RefundDue is zero refunds nothing and
+// leaves the order in Return (7).
 //
 // Loyalty points ([Config].RefundLoyaltyPoints) are reversed on approval
 // only, by value: once the lines have r units back, earned × value of

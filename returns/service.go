@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/azuvio/omnisales/oms"
@@ -364,7 +365,8 @@ type ApproveOptions struct {
 // note and puts the goods back in stock, reverses loyalty points when
 // Config.RefundLoyaltyPoints is on, and, unless opts.DeferRefund, refunds
 // RefundDue to the order's payment method, moving the order on to Refund
-// or Partial Refund. The actor needs oms.PermReturnsApprove.
+// (the order is settled: see "Refund or Partial Refund" in the package
+// documentation) or Partial Refund. The actor needs oms.PermReturnsApprove.
 //
 // Approving an approved return returns it unchanged and writes nothing, so
 // a retry never restocks or refunds twice. Approving a rejected one is a
@@ -524,7 +526,15 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, actor oms.Actor, o *oms.O
 		return Refund{}, err
 	}
 	ev := oms.EvPartialRefund
-	if o.Refunded.Add(amount).GreaterThanOrEqual(o.Paid) {
+	var after *Return
+	if r != nil {
+		cp := *r
+		cp.Refunded = cp.Refunded.Add(amount)
+		after = &cp
+	}
+	if settled, err := settles(ctx, tx, o, after, o.Refunded.Add(amount)); err != nil {
+		return Refund{}, err
+	} else if settled {
 		ev = oms.EvRefund
 	}
 	if _, err := s.orders.ApplyTx(ctx, tx, actor, o.ID, oms.Change{
@@ -538,6 +548,49 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, actor oms.Actor, o *oms.O
 		r.Refunded = r.Refunded.Add(amount)
 	}
 	return rf, nil
+}
+
+// settles reports whether an order whose refunds come to refunded is
+// settled, so that the refund moves it to Refund (6) rather than Partial
+// Refund (13); cur, when not nil, is the return being refunded, with the
+// refund counted, and stands in for its stored record. The rule (see
+// "Refund or Partial Refund" in the package documentation): everything
+// paid is back, or every delivered unit is back under approved returns,
+// each of those returns is refunded in full, and what the shop keeps is no
+// more than their restocking fees and the delivery fee no return refunded.
+func settles(ctx context.Context, tx Tx, o *oms.Order, cur *Return, refunded decimal.Decimal) (bool, error) {
+	if refunded.GreaterThanOrEqual(o.Paid) {
+		return true, nil
+	}
+	var delivered int64
+	for _, l := range o.Lines {
+		if l.Returned < l.Delivered {
+			return false, nil
+		}
+		delivered += l.Delivered
+	}
+	if delivered == 0 {
+		return false, nil
+	}
+	recs, err := tx.Returns(ctx, Filter{OrderID: o.ID, Approvals: []Approval{Approved}})
+	if err != nil {
+		return false, err
+	}
+	if cur != nil && cur.Approval == Approved && !slices.ContainsFunc(recs, func(r Return) bool { return r.ID == cur.ID }) {
+		recs = append(recs, *cur)
+	}
+	kept := o.Totals.DeliveryFee
+	for i := range recs {
+		r := &recs[i]
+		if cur != nil && r.ID == cur.ID {
+			r = cur
+		}
+		if r.Outstanding().IsPositive() {
+			return false, nil
+		}
+		kept = kept.Add(r.Fee).Sub(r.DeliveryFee)
+	}
+	return o.Paid.Sub(refunded).LessThanOrEqual(kept), nil
 }
 
 // Reject rejects a pending return with a reason the client is told (the
@@ -600,8 +653,11 @@ type RefundRequest struct {
 }
 
 // Refund pays money back on an order, fully or in part, to the order's
-// payment method, and moves the order to Refund (everything paid is back)
-// or Partial Refund. The sum of an order's refunds never exceeds what was
+// payment method, and moves the order to Refund when it is settled
+// (everything paid is back, or everything delivered is back and refunded
+// less the restocking fees and the delivery fee kept: see "Refund or
+// Partial Refund" in the package documentation) or else to Partial
+// Refund. The sum of an order's refunds never exceeds what was
 // paid, nor a return's refunds what is due on it: a larger amount is an
 // *OverRefundError and nothing is written. The actor needs
 // oms.PermReturnsApprove.

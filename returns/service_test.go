@@ -518,3 +518,134 @@ func TestFeeLimits(t *testing.T) {
 		}
 	}
 }
+
+// A refund moves the order to Refund (6) once the order is settled: all
+// paid is back, or every delivered unit is back under approved returns
+// that are refunded in full and the shop keeps no more than their
+// restocking fees and the delivery fee. Otherwise Partial Refund (13).
+func TestRefundOrPartialRefund(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// A: 2 × 50.00 at 19% = 119.00 paid; B: 1 × 20.00 at 0% = 20.00.
+	lines := func() []oms.Line { return []oms.Line{line("A", 2, "50", "0", "19"), line("B", 1, "20", "0", "0")} }
+	type want struct {
+		status   oms.Status
+		refunded string
+	}
+	create := func(t *testing.T, f *fixture, o oms.Order, items ...returns.ItemRequest) returns.Return {
+		t.Helper()
+		req := returns.Request{OrderID: o.ID, Items: items, Reason: "r"}
+		if len(items) == 0 {
+			req.Type = returns.TypeFull
+		}
+		r, err := f.svc.Create(ctx, staff, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	approve := func(t *testing.T, f *fixture, r returns.Return, deferRefund bool) {
+		t.Helper()
+		if _, err := f.svc.Approve(ctx, supervisor, r.ID, returns.ApproveOptions{DeferRefund: deferRefund}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refund := func(t *testing.T, f *fixture, o oms.Order, returnID, amount string) {
+		t.Helper()
+		if _, err := f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, ReturnID: returnID, Amount: d(amount)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(t *testing.T, f *fixture, o oms.Order, step string, w want) {
+		t.Helper()
+		got := f.order(t, o.ID)
+		if got.Status != w.status || !got.Refunded.Equal(d(w.refunded)) {
+			t.Errorf("%s: order %s, refunded %s; want %s, refunded %s", step, got.Status.Label(), got.Refunded, w.status.Label(), w.refunded)
+		}
+	}
+	tests := []struct {
+		name string
+		cfg  returns.Config
+		run  func(t *testing.T, f *fixture, o oms.Order)
+	}{
+		{"full return, 10% fee and delivery fee kept", returns.Config{Fee: returns.PercentFee(d("10"))},
+			func(t *testing.T, f *fixture, o oms.Order) {
+				approve(t, f, create(t, f, o), false)
+				// 139.00 − 13.90 fee; 154.00 paid, 15.00 delivery kept.
+				check(t, f, o, "approved", want{oms.Refund, "125.10"})
+			}},
+		{"full return, delivery fee refunded, fixed fee kept", returns.Config{Fee: returns.FixedFee(d("5")), RefundDeliveryFeeOnFullReturn: true},
+			func(t *testing.T, f *fixture, o oms.Order) {
+				approve(t, f, create(t, f, o), false)
+				check(t, f, o, "approved", want{oms.Refund, "149.00"})
+			}},
+		{"full return in two parts", returns.Config{},
+			func(t *testing.T, f *fixture, o oms.Order) {
+				approve(t, f, create(t, f, o, returns.ItemRequest{Line: 0, Quantity: 2}), false)
+				check(t, f, o, "first part", want{oms.PartialRefund, "119.00"})
+				approve(t, f, create(t, f, o), false)
+				check(t, f, o, "the rest", want{oms.Refund, "139.00"})
+			}},
+		{"partial return", returns.Config{Fee: returns.PercentFee(d("10"))},
+			func(t *testing.T, f *fixture, o oms.Order) {
+				approve(t, f, create(t, f, o, returns.ItemRequest{Line: 0, Quantity: 1}, returns.ItemRequest{Line: 1, Quantity: 1}), false)
+				check(t, f, o, "approved", want{oms.PartialRefund, "71.55"}) // 59.50 + 20.00 − 7.95
+			}},
+		{"full return refunded later in parts", returns.Config{},
+			func(t *testing.T, f *fixture, o oms.Order) {
+				r := create(t, f, o)
+				approve(t, f, r, true)
+				check(t, f, o, "approved, refund deferred", want{oms.Return, "0"})
+				refund(t, f, o, r.ID, "100")
+				check(t, f, o, "first part", want{oms.PartialRefund, "100.00"})
+				refund(t, f, o, r.ID, "0") // what is still due
+				check(t, f, o, "second part", want{oms.Refund, "139.00"})
+			}},
+		{"full return of an overpaid order: the excess is still owed", returns.Config{},
+			func(t *testing.T, f *fixture, o oms.Order) {
+				if _, err := f.orders.RecordPayment(ctx, staff, o.ID, d("6")); err != nil {
+					t.Fatal(err)
+				}
+				approve(t, f, create(t, f, o), false)
+				check(t, f, o, "approved", want{oms.PartialRefund, "139.00"})
+				refund(t, f, o, "", "6")
+				check(t, f, o, "excess refunded", want{oms.Refund, "145.00"})
+			}},
+		{"every delivered unit back, one unit never delivered", returns.Config{},
+			func(t *testing.T, f *fixture, o oms.Order) {
+				// The warehouse delivered only one unit of A.
+				err := f.store.Do(ctx, func(tx oms.Tx) error {
+					o, err := tx.Get(ctx, o.ID)
+					if err != nil {
+						return err
+					}
+					o.Lines[0].Delivered = 1
+					return tx.Update(ctx, &o)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				approve(t, f, create(t, f, o), false)
+				check(t, f, o, "approved", want{oms.PartialRefund, "79.50"}) // 59.50 + 20.00
+				refund(t, f, o, "", "59.50")                                 // the undelivered unit
+				check(t, f, o, "undelivered unit refunded", want{oms.Refund, "139.00"})
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, tc.cfg)
+			o := f.delivered(t, "15", true, lines()...)
+			if !o.Paid.Equal(d("154")) {
+				t.Fatalf("paid %s, want 154.00", o.Paid)
+			}
+			tc.run(t, f, o)
+			// A settled order takes no further refund or request.
+			if got := f.order(t, o.ID); got.Status == oms.Refund {
+				if _, err := f.svc.Refund(ctx, supervisor, returns.RefundRequest{OrderID: o.ID, Amount: d("0.01")}); !errors.Is(err, oms.ErrInvalidTransition) {
+					t.Errorf("refund after Refund: %v", err)
+				}
+			}
+		})
+	}
+}
