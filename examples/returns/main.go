@@ -6,15 +6,22 @@
 // On the way it shows the refusals the rules demand: a second request
 // while one waits, an approval without the permission, another client's
 // request, more units than are left, a refund above what was paid and a
-// request after the window. Everything runs in memory, on a fixed clock,
-// so the story is the same at every run.
+// request after the window. It runs on a fixed clock, so the story is the
+// same at every run.
 //
 //	go run ./examples/returns
+//
+// By default everything runs in memory. With -dsn (or OMS_PG_DSN) it runs
+// on PostgreSQL through adapters/pgstore, after applying the schema
+// migrations:
+//
+//	go run ./examples/returns -dsn postgres://user@localhost/omnisales
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,28 +29,60 @@ import (
 	"time"
 
 	"github.com/azuvio/omnisales/adapters/memstore"
+	"github.com/azuvio/omnisales/adapters/pgstore"
 	"github.com/azuvio/omnisales/oms"
 	"github.com/azuvio/omnisales/returns"
 	"github.com/shopspring/decimal"
 )
 
 func main() {
-	if err := run(context.Background(), os.Stdout); err != nil {
+	dsn := flag.String("dsn", os.Getenv("OMS_PG_DSN"), "PostgreSQL connection string; empty runs on the in-memory store")
+	flag.Parse()
+	ctx := context.Background()
+	var store Store = memstore.New()
+	if *dsn != "" {
+		pg, err := pgstore.Open(ctx, *dsn, pgstore.Config{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "returns example:", err)
+			os.Exit(1)
+		}
+		defer pg.Close()
+		if err := pg.Migrate(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "returns example:", err)
+			os.Exit(1)
+		}
+		store = pg
+	}
+	// In memory the order id is fixed, so the story reads the same every
+	// time; a database keeps orders between runs, so it gets a fresh id.
+	var newID func() string
+	if *dsn == "" {
+		newID = func() string { return "ORD-0042" }
+	}
+	if err := run(ctx, os.Stdout, store, newID); err != nil {
 		fmt.Fprintln(os.Stderr, "returns example:", err)
 		os.Exit(1)
 	}
 }
 
+// Store is what the example needs of a store: orders, return records, and
+// a way to credit the loyalty points an order earned. memstore and pgstore
+// both provide it.
+type Store interface {
+	oms.Store
+	returns.Store
+	EarnLoyalty(ctx context.Context, orderID string, points int64) error
+}
+
 // run tells the story, writing to w. Any unexpected error, and any refusal
 // the story expects that does not happen, ends it with an error.
-func run(ctx context.Context, w io.Writer) (err error) {
+func run(ctx context.Context, w io.Writer, store Store, newID func() string) (err error) {
 	defer recoverDemo(&err)
 	bucharest := time.FixedZone("EET", 2*3600)
 	now := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 
-	store := memstore.New()
-	orders, err := oms.NewService(store, oms.Config{Clock: clock, NewID: func() string { return "ORD-0042" }})
+	orders, err := oms.NewService(store, oms.Config{Clock: clock, NewID: newID})
 	if err != nil {
 		return err
 	}
@@ -67,7 +106,8 @@ func run(ctx context.Context, w io.Writer) (err error) {
 		check(err)
 		return o
 	}
-	order := func() oms.Order { return must(orders.Get(ctx, operator, "ORD-0042")) }
+	var id string // the order's, once placed
+	order := func() oms.Order { return must(orders.Get(ctx, operator, id)) }
 	stock := func() string {
 		n, err := stockLevels(ctx, store, "DRILL-18V", "BITS-SET")
 		check(err)
@@ -96,6 +136,7 @@ func run(ctx context.Context, w io.Writer) (err error) {
 				UnitPrice: decimal.RequireFromString("12.50"), Discount: decimal.RequireFromString("6.25"), TaxRate: decimal.NewFromInt(19)},
 		},
 	}))
+	id = o.ID
 	must(orders.RecordPayment(ctx, operator, o.ID, o.Totals.Total))
 	must(orders.Confirm(ctx, operator, o.ID))
 	must(orders.Ship(ctx, operator, o.ID, oms.Shipment{Courier: "fan", AWB: "AWB-2026-0077"}))
@@ -190,7 +231,7 @@ func run(ctx context.Context, w io.Writer) (err error) {
 func money(d decimal.Decimal) string { return d.StringFixed(2) }
 
 // stockLevels reads the stock levels of products in one unit of work.
-func stockLevels(ctx context.Context, store *memstore.Store, products ...string) ([]int64, error) {
+func stockLevels(ctx context.Context, store returns.Store, products ...string) ([]int64, error) {
 	out := make([]int64, len(products))
 	err := store.DoReturns(ctx, func(tx returns.Tx) error {
 		for i, p := range products {

@@ -9,6 +9,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/azuvio/omnisales/adapters/memstore"
+	"github.com/azuvio/omnisales/adapters/pgstore"
+	"github.com/azuvio/omnisales/adapters/pgstore/pgtest"
 	"github.com/azuvio/omnisales/oms"
 	"github.com/azuvio/omnisales/returns"
 )
@@ -17,8 +20,29 @@ import (
 // statuses with their names and codes, the amounts, the stock figures and
 // the refusals. Its clock and ids are fixed, so the output is this text.
 func TestReturnsStory(t *testing.T) {
+	checkStory(t, memstore.New())
+}
+
+// On PostgreSQL, as -dsn runs it, the story is the same.
+func TestReturnsStoryPostgres(t *testing.T) {
+	ctx := context.Background()
+	pg, err := pgstore.Open(ctx, pgtest.DSN(t), pgstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	if err := pg.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkStory(t, pg)
+}
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func checkStory(t *testing.T, store Store) {
+	t.Helper()
 	var out strings.Builder
-	if err := run(context.Background(), &out); err != nil {
+	if err := run(context.Background(), &out, store, func() string { return "ORD-0042" }); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(strings.Split(story, "\n"), strings.Split(out.String(), "\n")); diff != "" {
