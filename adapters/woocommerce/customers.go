@@ -78,11 +78,7 @@ func (s *CustomersService) GetByEmail(ctx context.Context, email string) (*Custo
 	if err != nil {
 		return nil, resp, err
 	}
-	cs, err := decodeList(body, "customer", func(raw []byte) (Customer, error) {
-		var c Customer
-		err := json.Unmarshal(raw, &c)
-		return c, err
-	})
+	cs, err := decodeCustomers(body)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -92,4 +88,14 @@ func (s *CustomersService) GetByEmail(ctx context.Context, email string) (*Custo
 		}
 	}
 	return nil, resp, fmt.Errorf("%w: customer with email %q", ErrNotFound, email)
+}
+
+// decodeCustomers decodes a page of customers (a JSON array), keeping the
+// good ones beside a *PageDecodeError naming the others. It never panics.
+func decodeCustomers(body []byte) ([]Customer, error) {
+	return decodeList(body, "customer", func(raw []byte) (Customer, error) {
+		var c Customer
+		err := json.Unmarshal(raw, &c)
+		return c, err
+	})
 }

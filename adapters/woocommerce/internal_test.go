@@ -2,11 +2,13 @@ package woocommerce
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +181,86 @@ func FuzzParseErrorBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		parseErrorBody(body)
 		redactLink(string(body))
+	})
+}
+
+func FuzzDecodeCustomers(f *testing.F) {
+	f.Add([]byte(`[{"id":25,"date_created":"2017-03-21T16:09:28","date_created_gmt":"2017-03-21T19:09:28","email":"john.doe@example.com",
+		"first_name":"John","last_name":"Doe","role":"customer","username":"john.doe","billing":{"first_name":"John","email":"john.doe@example.com"},
+		"shipping":null,"is_paying_customer":false,"meta_data":[{"id":1,"key":"k","value":{"a":[1]}}]}]`))
+	for _, s := range []string{`[]`, `[{}]`, `[null]`, `{}`, `[{"id":"7","email":7}]`, `[{"date_modified_gmt":"yesterday"}]`, `[{"billing":[]}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cs, err := decodeCustomers(data)
+		var raws []json.RawMessage
+		if json.Unmarshal(data, &raws) != nil {
+			if !errors.Is(err, ErrMalformedResponse) {
+				t.Fatalf("not an array, err %v", err)
+			}
+			return
+		}
+		failed := 0
+		var pe *PageDecodeError
+		if errors.As(err, &pe) {
+			failed = len(pe.Failed)
+		} else if err != nil {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if len(cs)+failed != len(raws) {
+			t.Fatalf("%d decoded + %d failed != %d records", len(cs), failed, len(raws))
+		}
+		for _, c := range cs {
+			for _, tm := range []time.Time{c.DateCreated, c.DateModified} {
+				if !tm.IsZero() && tm.Location() != time.UTC {
+					t.Fatalf("non-UTC time %v", tm)
+				}
+			}
+		}
+	})
+}
+
+func FuzzDecodeBatchAnswer(f *testing.F) {
+	if b, err := os.ReadFile("testdata/product_batch_response.json"); err == nil {
+		f.Add(b)
+	}
+	for _, s := range []string{`{}`, `[]`, `null`, `{"update":[{}]}`, `{"create":[null],"delete":[{"id":3}]}`,
+		`{"update":[{"id":1,"error":{"code":"x","message":"m","data":[]}}]}`, `{"update":[{"id":1,"error":null}]}`,
+		`{"update":[{"id":2,"error":{"data":{"status":"400","params":[1]}}}]}`, `{"delete":[{"id":799,"regular_price":"x"}]}`} {
+		f.Add([]byte(s))
+	}
+	sent := map[string][]batchItem{
+		"update": {{op: "update", index: 0, id: 1, w: ProductWrite{ID: 1, SKU: Ptr("A")}}, {op: "update", index: 1, id: 2}},
+		"delete": {{op: "delete", index: 0, id: 3}},
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var res BatchResult
+		err := decodeBatchAnswer(data, sent, &res, &http.Response{StatusCode: 200}, "https://shop.example/wp-json/wc/v3/products/batch",
+			func(s string) string { return s })
+		var w wireBatchResponse
+		if json.Unmarshal(data, &w) != nil {
+			if !errors.Is(err, ErrMalformedResponse) {
+				t.Fatalf("not a batch answer, err %v", err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("unexpected error %v", err)
+		}
+		if got, want := len(res.Created)+len(res.Updated)+len(res.Deleted)+len(res.Failed), len(w.Create)+len(w.Update)+len(w.Delete); got != want {
+			t.Fatalf("%d items accounted for, the answer holds %d", got, want)
+		}
+		for _, fe := range res.Failed {
+			if fe.Err == nil || fe.Error() == "" || fe.Err.StatusCode == 0 {
+				t.Fatalf("failure without an error: %+v", fe)
+			}
+		}
+		for _, ps := range [][]Product{res.Created, res.Updated, res.Deleted} {
+			for _, p := range ps {
+				if p.ID <= 0 {
+					t.Fatalf("product without id accepted: %+v", p)
+				}
+			}
+		}
 	})
 }

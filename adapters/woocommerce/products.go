@@ -384,16 +384,30 @@ func (s *ProductsService) batchChunk(ctx context.Context, key string, n int, chu
 	if err != nil {
 		return err
 	}
+	return decodeBatchAnswer(raw, byOp, res, resp.Response, s.c.base.JoinPath("products", "batch").String(), s.c.redactor.Replace)
+}
+
+// decodeBatchAnswer reads a 200 answer of POST /products/batch into res:
+// each item is a product, or {"id","error":{…}} for a refused one (a
+// *BatchItemError), or undecodable (a *BatchItemError with Code "decode").
+// sent are the items of the request by operation, to name the failures.
+// The error wraps ErrMalformedResponse when the answer is not a batch
+// answer at all. It never panics.
+func decodeBatchAnswer(raw []byte, sent map[string][]batchItem, res *BatchResult, resp *http.Response, batchURL string, redact func(string) string) error {
 	var w wireBatchResponse
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return fmt.Errorf("%w: batch answer: %w", ErrMalformedResponse, err)
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
 	}
 	for _, part := range []struct {
 		op   string
 		raws []json.RawMessage
 		out  *[]Product
 	}{{"create", w.Create, &res.Created}, {"update", w.Update, &res.Updated}, {"delete", w.Delete, &res.Deleted}} {
-		sent := byOp[part.op]
+		sent := sent[part.op]
 		for j, r := range part.raws {
 			var it batchItem
 			if j < len(sent) {
@@ -403,8 +417,8 @@ func (s *ProductsService) batchChunk(ctx context.Context, key string, n int, chu
 			if json.Unmarshal(r, &ie) == nil && ie.Error != nil {
 				var st wireErrorData
 				_ = json.Unmarshal(ie.Error.Data, &st)
-				e := &Error{Response: resp.Response, StatusCode: st.Status, Code: ie.Error.Code,
-					Message: s.c.redactor.Replace(ie.Error.Message), Params: st.Params, Method: http.MethodPost, URL: s.c.base.JoinPath("products", "batch").String()}
+				e := &Error{Response: resp, StatusCode: st.Status, Code: redact(ie.Error.Code),
+					Message: redact(ie.Error.Message), Params: st.Params, Method: http.MethodPost, URL: batchURL}
 				if e.StatusCode == 0 {
 					e.StatusCode = http.StatusBadRequest
 				}
@@ -421,7 +435,7 @@ func (s *ProductsService) batchChunk(ctx context.Context, key string, n int, chu
 			p, err := DecodeProduct(r)
 			if err != nil {
 				res.Failed = append(res.Failed, &BatchItemError{Op: part.op, Index: it.index, ID: it.id,
-					Err: &Error{Response: resp.Response, StatusCode: resp.StatusCode, Code: "decode", Message: err.Error()}})
+					Err: &Error{Response: resp, StatusCode: status, Code: "decode", Message: err.Error(), Method: http.MethodPost, URL: batchURL}})
 				continue
 			}
 			*part.out = append(*part.out, p)

@@ -1,10 +1,12 @@
 package woocommerce_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -303,4 +305,58 @@ func TestWebhookStatsRecordRefusalsByDefault(t *testing.T) {
 		last.RemoteAddr == "" || last.At.IsZero() {
 		t.Fatalf("last refusal %+v", last)
 	}
+}
+
+// The handler never panics, answers only its documented statuses, hands
+// the sink only orders with an id, and counts every refusal.
+func FuzzWebhookHandler(f *testing.F) {
+	order, _ := os.ReadFile("testdata/order.json")
+	f.Add(order, "order.updated", true, "1", "application/json")
+	f.Add([]byte(`{"id":727}`), "order.deleted", true, "2", "application/json")
+	f.Add([]byte(`{}`), "order.created", true, "3", "application/json")
+	f.Add([]byte(`null`), "order.updated", true, "", "application/json")
+	f.Add([]byte(`webhook_id=12`), "", false, "", "application/x-www-form-urlencoded")
+	f.Add(order, "order.updated", false, "4", "application/json")
+	f.Add([]byte(`{"id":1}`), "product.updated", true, "5", "application/json")
+	f.Add([]byte(`{"id":"x"}`), "order", true, "6", "text/plain")
+	f.Fuzz(func(t *testing.T, body []byte, topic string, sign bool, delivery, contentType string) {
+		var sunk int
+		h := woocommerce.NewWebhookHandler(hookSecret, func(_ context.Context, o woocommerce.Order, d woocommerce.WebhookDelivery) error {
+			if o.ID <= 0 {
+				t.Fatalf("sink got order id %d", o.ID)
+			}
+			sunk++
+			return nil
+		}, woocommerce.WebhookOptions{MaxBodyBytes: 1 << 16})
+		req := httptest.NewRequest(http.MethodPost, "/hooks/woo", bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("X-WC-Webhook-Topic", topic)
+		req.Header.Set("X-WC-Webhook-Delivery-ID", delivery)
+		if sign {
+			req.Header.Set("X-WC-Webhook-Signature", woocommerce.Sign(body, hookSecret))
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		st := h.Stats()
+		switch rec.Code {
+		case http.StatusOK:
+			if st.Refused() != 0 || st.Delivered+st.Pings != 1 {
+				t.Fatalf("200 with stats %+v", st)
+			}
+		case http.StatusUnauthorized:
+			if sign || st.MissingSignature != 1 {
+				t.Fatalf("401 for a signed delivery, stats %+v", st)
+			}
+		case http.StatusBadRequest:
+			if !sign || st.BadPayload != 1 || sunk != 0 {
+				t.Fatalf("400 with stats %+v, sink called %d times", st, sunk)
+			}
+		case http.StatusRequestEntityTooLarge:
+			if st.TooLarge != 1 || len(body) <= 1<<16 {
+				t.Fatalf("413 for %d bytes", len(body))
+			}
+		default:
+			t.Fatalf("status %d", rec.Code)
+		}
+	})
 }
