@@ -22,7 +22,7 @@
 // What it serves, below [APIPath]: GET /orders (page, per_page ≤ 100,
 // status, after/before, modified_after/modified_before, dates_are_gmt,
 // order, orderby, customer, product; X-WP-Total, X-WP-TotalPages and Link
-// headers), GET and PUT/POST/PATCH /orders/{id}, GET /products (sku),
+// headers with first, prev, next and last), GET and PUT/POST/PATCH /orders/{id}, GET /products (sku),
 // GET /products/{id}, POST /products/batch (≤ 100 items, per-item errors
 // inside a 200), GET /customers (email, role). Anything else is 404
 // rest_no_route. Error bodies are WooCommerce's {"code","message","data"}.

@@ -92,12 +92,14 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, raws [][]byte
 		u.RawQuery = q.Encode()
 		return fmt.Sprintf("<%s>; rel=%q", u.String(), rel)
 	}
+	// The contract's relations: first and prev from page 2 on, next and
+	// last while pages remain.
 	var links []string
 	if page > 1 {
-		links = append(links, link(min(page-1, max(pages, 1)), "prev"))
+		links = append(links, link(1, "first"), link(min(page-1, max(pages, 1)), "prev"))
 	}
 	if pages > page {
-		links = append(links, link(page+1, "next"))
+		links = append(links, link(page+1, "next"), link(pages, "last"))
 	}
 	if len(links) > 0 {
 		w.Header().Set("Link", strings.Join(links, ", "))

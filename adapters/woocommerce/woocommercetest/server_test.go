@@ -42,9 +42,24 @@ func TestListHeadersAndLinks(t *testing.T) {
 	}
 	link := h.Get("Link")
 	parts := strings.Split(link, ", ")
-	if len(parts) != 2 || !strings.Contains(parts[0], "?page=1&") || !strings.HasSuffix(parts[0], `rel="prev"`) ||
-		!strings.Contains(parts[1], "?page=3&") || !strings.HasSuffix(parts[1], `rel="next"`) || !strings.Contains(link, "/shop/wp-json/wc/v3/orders?") {
+	if len(parts) != 4 || !strings.Contains(link, "/shop/wp-json/wc/v3/orders?") {
 		t.Fatalf("Link: %s", link)
+	}
+	for i, want := range []struct{ page, rel string }{{"1", "first"}, {"1", "prev"}, {"3", "next"}, {"3", "last"}} {
+		if !strings.Contains(parts[i], "?page="+want.page+"&") || !strings.HasSuffix(parts[i], `rel="`+want.rel+`"`) {
+			t.Fatalf("Link part %d: %s, want page %s rel %s", i, parts[i], want.page, want.rel)
+		}
+	}
+	// The first page has no first or prev; the last no next or last.
+	for _, c := range []struct{ page, want string }{{"1", `rel="next", rel="last"`}, {"3", `rel="first", rel="prev"`}} {
+		_, h, _ := get(t, s, "/orders?per_page=10&page="+c.page)
+		var rels []string
+		for _, p := range strings.Split(h.Get("Link"), ", ") {
+			rels = append(rels, p[strings.LastIndex(p, "rel="):])
+		}
+		if got := strings.Join(rels, ", "); got != c.want {
+			t.Fatalf("page %s: rels %s, want %s", c.page, got, c.want)
+		}
 	}
 	var orders []map[string]any
 	if err := json.Unmarshal([]byte(body), &orders); err != nil || len(orders) != 10 {
