@@ -78,6 +78,8 @@ type ConfigError struct {
 	Kind   error
 }
 
+// Error says which field is invalid and why: "channels: invalid
+// shop.statuses.in: empty shop status".
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("channels: invalid %s: %s", e.Field, e.Reason)
 }
@@ -104,6 +106,9 @@ type SyncError struct {
 	Err    error
 }
 
+// Error names the shop, job and record, then the kind, the detail and the
+// cause: "channels: ro/orders 1002: product SKU not found: not in the
+// catalogue: CAKE". The kind alone is the text of Kind.Error.
 func (e *SyncError) Error() string {
 	msg := "channels: " + e.Shop + "/" + string(e.Job)
 	if e.Key != "" {
