@@ -131,7 +131,8 @@ func (c Channel) Shows(v Viewer, p Product) bool {
 }
 
 // Schedule holds a shop's five job intervals (the guide's time2…time6). A
-// zero interval leaves the job out of Engine.Run; one-shot calls still run it.
+// zero interval leaves the job out of Engine.Run and Engine.Serve; RunJob
+// still runs it.
 type Schedule struct {
 	Stock        time.Duration // time2
 	Prices       time.Duration // time3
@@ -175,8 +176,8 @@ type Shop struct {
 	Statuses StatusMap
 	// Payments maps the shop's payment methods to payment modes.
 	Payments PaymentMap
-	// Disabled shops are skipped by Engine.Run and RunOnce; one-shot
-	// calls and status pushes still reach them.
+	// Disabled shops are skipped by Engine.Run and Engine.Serve; RunJob
+	// and status pushes still reach them.
 	Disabled bool
 }
 
