@@ -40,15 +40,23 @@ type ExternalOrder struct {
 	Modified time.Time
 	Currency string
 	Lines    []ExternalLine
-	// Subtotal, Discount, Tax and Total are the shop's order totals, kept
-	// for reconciliation; the core recomputes its own from the lines.
+	// Subtotal, Discount and Tax are the shop's order totals (Tax with the
+	// shipping and fee taxes), kept for reference; the core recomputes its
+	// own from the lines.
 	Subtotal decimal.Decimal
 	Discount decimal.Decimal
 	Tax      decimal.Decimal
-	Total    decimal.Decimal
-	// ShippingFee becomes the order's delivery fee (the channel's default
-	// fee is not added to shop orders).
+	// Total is what the buyer pays in the shop. The import reconciles it
+	// with the total of the order it builds and flags a difference beyond
+	// rounding (KindTotalMismatch, see ImportOrders). Zero means the
+	// source does not report a total: nothing is reconciled.
+	Total decimal.Decimal
+	// ShippingFee is the shipping charged, before tax, and ShippingTax its
+	// tax. With the Fees they make the order's delivery fee (the channel's
+	// default fee is not added to shop orders).
 	ShippingFee   decimal.Decimal
+	ShippingTax   decimal.Decimal
+	Fees          []ExternalFee
 	PaymentMethod string
 	Customer      Customer
 	Billing       oms.Address
@@ -81,6 +89,16 @@ type ExternalLine struct {
 	// zero derives it from Tax / Total.
 	Tax     decimal.Decimal
 	TaxRate decimal.Decimal
+}
+
+// ExternalFee is an order-level charge of a shop order that is neither a
+// product nor shipping: a cash-on-delivery fee, a packaging or payment
+// surcharge (WooCommerce fee_lines). A negative fee is a discount.
+type ExternalFee struct {
+	Name string
+	// Total is the fee before tax and Tax its tax.
+	Total decimal.Decimal
+	Tax   decimal.Decimal
 }
 
 // Customer is the buyer as the shop knows them.

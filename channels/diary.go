@@ -18,6 +18,12 @@ const (
 	OutcomeFailed    Outcome = "failed"    // an error of Kind; the record waits for RetryFailed
 )
 
+// KindTotalMismatch flags an imported order whose total differs from the
+// shop's by more than rounding (see ImportOrders). It marks an
+// OutcomeImported record, never a failure: the order is imported and
+// nothing waits for RetryFailed. The message gives both totals.
+const KindTotalMismatch Kind = "total mismatch"
+
 // Run is one diary_sync entry for a run of a job on a shop.
 type Run struct {
 	ID       int64
@@ -62,7 +68,9 @@ type Record struct {
 	Key     string
 	OrderID string
 	Outcome Outcome
-	Kind    Kind // set when Outcome is OutcomeFailed (and for some skips)
+	// Kind is set when Outcome is OutcomeFailed, for some skips, and on
+	// an OutcomeImported record that is flagged (KindTotalMismatch).
+	Kind    Kind
 	Message string
 	At      time.Time
 	// Duration is how long the record took: reading and writing one
@@ -126,7 +134,10 @@ type Tally struct {
 	Imported, Updated, Pushed int
 	// Errors are failed records plus runs that ended early.
 	Errors int
-	// ByKind counts the failed records by kind.
+	// Flagged counts imported orders flagged for an operator to check
+	// (KindTotalMismatch); they are among Imported, not among Errors.
+	Flagged int
+	// ByKind counts the failed and the flagged records by kind.
 	ByKind map[Kind]int
 }
 
@@ -212,6 +223,10 @@ func (e *Engine) Summary(ctx context.Context, now time.Time) ([]ShopSummary, err
 					t.Imported++
 				case r.Outcome == OutcomeUpdated && r.RunID == 0:
 					t.Updated++
+				}
+				if r.Outcome == OutcomeImported && r.Kind != "" {
+					t.Flagged++
+					t.ByKind[r.Kind]++
 				}
 			}
 		}

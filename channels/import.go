@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
@@ -23,9 +24,30 @@ import (
 // submitted to Processing unless the shop shows it as a draft, then moved
 // to the shop's status when the lifecycle has a move to it (else it stays
 // and the diary says why). Its client comes from the ClientDirectory, its
-// lines from the Catalogue, its payment mode from the shop's PaymentMap,
-// and its delivery fee is the shop's shipping total. A failed record goes to the diary and to the failed
-// records (see RetryFailed) and the run goes on.
+// lines from the Catalogue and its payment mode from the shop's
+// PaymentMap. A failed record goes to the diary and to the failed records
+// (see RetryFailed) and the run goes on.
+//
+// Amounts: the lines carry the products with their discounts and taxes;
+// everything else the buyer pays goes into the order's delivery fee, tax
+// included: the shipping (ShippingFee + ShippingTax) and every fee (a
+// cash-on-delivery fee, a surcharge; a negative fee lowers it, never
+// below zero). The core keeps no tax on the delivery fee, so the order's
+// Tax is the lines' tax alone, while its Total is the shop's. Fees are
+// not lines because they are no products: nothing to pick, ship or
+// return, and like shipping they are not refunded with returned goods.
+//
+// Reconciliation: when the shop reports a Total, the new order's total is
+// compared with it. A difference larger than rounding (one minor unit per
+// line and per fee, plus one for shipping) is flagged: the order is still
+// imported, in the shop's status, since the sale happened and holding it
+// would stop its fulfilment over what may be a rounding setting, and its
+// diary record is OutcomeImported with Kind KindTotalMismatch and both
+// totals in the message, for an operator to check (Tally.Flagged in the
+// morning check; RecordFilter{Kind: KindTotalMismatch} lists them). It is
+// no failure: nothing waits for RetryFailed and Config.OnFailure is not
+// called. Only new orders are reconciled; later edits of an imported
+// order in the shop are not.
 //
 // The returned Run is the diary entry. The error is non-nil when the run
 // ended early: the shop was unreachable after the retries (errors.Is
@@ -196,6 +218,7 @@ func (e *Engine) unreadable(ctx context.Context, r *runner, shop Shop, u Unreada
 
 func cloneExternal(x ExternalOrder) ExternalOrder {
 	x.Lines = append([]ExternalLine(nil), x.Lines...)
+	x.Fees = append([]ExternalFee(nil), x.Fees...)
 	return x
 }
 
@@ -271,7 +294,7 @@ func (e *Engine) placeNew(ctx context.Context, shop Shop, ch Channel, x External
 	if client.Email == "" {
 		client.Email = email
 	}
-	fee := x.ShippingFee
+	fee := deliveryFee(x)
 	o, err := e.svc.Place(ctx, e.actor, oms.NewOrder{
 		Number: x.Number, Channel: ch.Ref(), Store: shop.ID, ExternalID: x.ID, Type: e.cfg.OrderType,
 		Client: client, Lines: lines, Currency: strings.ToUpper(strings.TrimSpace(x.Currency)), DeliveryFee: &fee,
@@ -292,6 +315,7 @@ func (e *Engine) placeNew(ctx context.Context, shop Shop, ch Channel, x External
 		return failed(rec, KindInternal, "place order: %v", err)
 	}
 	rec.OrderID = o.ID
+	mismatch := reconcile(x, o)
 	note := ""
 	switch {
 	case target == oms.Draft:
@@ -301,7 +325,11 @@ func (e *Engine) placeNew(ctx context.Context, shop Shop, ch Channel, x External
 		_, _, note, err = e.advance(ctx, o, target, x.Status)
 	}
 	if err != nil {
-		// The order exists; a later run (or RetryFailed) moves it on.
+		// The order exists; a later run (or RetryFailed) moves it on. A
+		// later run does not reconcile it again: say it now.
+		if mismatch != "" {
+			return failed(rec, KindInternal, "imported as %s (%s), then: %v", o.Status, mismatch, err)
+		}
 		return failed(rec, KindInternal, "imported as %s, then: %v", o.Status, err)
 	}
 	st := OrderState{Shop: shop.ID, ExternalID: x.ID, OrderID: o.ID, ShopStatus: x.Status, ShopModified: x.Modified, SyncedAt: e.now()}
@@ -309,7 +337,52 @@ func (e *Engine) placeNew(ctx context.Context, shop Shop, ch Channel, x External
 		return rec, fmt.Errorf("channels: write sync state: %w", err)
 	}
 	rec.Outcome, rec.Message = OutcomeImported, note
+	if mismatch != "" {
+		rec.Kind, rec.Message = KindTotalMismatch, joinNotes(mismatch, note)
+		e.log.LogAttrs(ctx, slog.LevelWarn, "sync order total mismatch", slog.String("shop", shop.ID),
+			slog.String("key", x.ID), slog.String("order", o.ID), slog.String("detail", mismatch))
+	}
 	return rec, nil
+}
+
+// deliveryFee is what the buyer pays beyond the lines: the shipping and
+// every fee, each with its tax; a negative sum (fees that are discounts
+// larger than the rest) is zero, and reconcile flags what is lost.
+func deliveryFee(x ExternalOrder) decimal.Decimal {
+	fee := x.ShippingFee.Add(x.ShippingTax)
+	for _, f := range x.Fees {
+		fee = fee.Add(f.Total).Add(f.Tax)
+	}
+	if fee.IsNegative() {
+		return decimal.Zero
+	}
+	return fee
+}
+
+// reconcile compares the shop's total with the new order's and describes
+// a difference beyond rounding; "" when they agree or the shop reports no
+// total. Rounding allows one minor unit per line and per fee, and one for
+// the shipping: the shop rounds each of those amounts (and their taxes)
+// on its own, and the core rounds each line's tax again.
+func reconcile(x ExternalOrder, o oms.Order) string {
+	if x.Total.IsZero() {
+		return ""
+	}
+	m := oms.MinorUnits(o.Currency)
+	tolerance := decimal.New(int64(len(x.Lines)+len(x.Fees)+1), -m)
+	diff := o.Totals.Total.Sub(x.Total)
+	if diff.Abs().LessThanOrEqual(tolerance) {
+		return ""
+	}
+	return fmt.Sprintf("shop total %s %s, imported order total %s %s (difference %s)",
+		x.Total.StringFixed(m), o.Currency, o.Totals.Total.StringFixed(m), o.Currency, diff.StringFixed(m))
+}
+
+func joinNotes(a, b string) string {
+	if b == "" {
+		return a
+	}
+	return a + "; " + b
 }
 
 // updateExisting applies the shop's status to an order we already have,

@@ -549,3 +549,78 @@ func TestImportRemovedOrder(t *testing.T) {
 		t.Fatalf("pull of a removed order: %+v", r)
 	}
 }
+
+// Everything the buyer pays is imported: shipping with its tax and the
+// shop's fees (a cash-on-delivery fee) go into the delivery fee, so the
+// order's total is the shop's. A total that still differs beyond rounding
+// is imported and flagged with KindTotalMismatch (both totals in the
+// message), never a failure; the morning check counts it.
+func TestImportFeesAndReconciledTotal(t *testing.T) {
+	var failures []error
+	e := newEnv(t, func(c *channels.Config) {
+		c.OnFailure = func(_ context.Context, err error) { failures = append(failures, err) }
+	})
+	d := decimal.RequireFromString
+	order := func(id, total string, fees ...channels.ExternalFee) channels.ExternalOrder {
+		x := channelstest.NewOrder(id, "processing", "x@example.com")
+		x.Lines = []channels.ExternalLine{{SKU: "A", Quantity: 2, Subtotal: d("20.00"), Total: d("20.00"), Tax: d("3.80")}}
+		x.ShippingFee, x.ShippingTax = d("10.00"), d("1.90")
+		x.Fees, x.Total = fees, d(total)
+		return x
+	}
+	cod := channels.ExternalFee{Name: "Cash on delivery", Total: d("5.00"), Tax: d("0.95")}
+	loyalty := channels.ExternalFee{Name: "Loyalty discount", Total: d("-20.00")}
+	e.shop.Add(
+		order("1", "41.65", cod),     // 20 + 3.80 tax + 10 + 1.90 shipping + 5 + 0.95 fee
+		order("2", "44.65", cod),     // 3.00 more than the order says
+		order("3", "41.66", cod),     // a cent of the shop's own rounding
+		order("4", "15.70", loyalty), // a discount larger than the shipping: 8.20 cannot be placed
+	)
+	r := e.importOK()
+	if r.Imported != 4 || r.Failed != 0 {
+		t.Fatalf("run = %+v", r)
+	}
+	for id, want := range map[string]struct{ fee, total string }{
+		"1": {"17.85", "41.65"}, "2": {"17.85", "41.65"}, "3": {"17.85", "41.65"}, "4": {"0.00", "23.80"},
+	} {
+		o := e.order(id)
+		if got := o.Totals.DeliveryFee.StringFixed(2); got != want.fee || o.Totals.Total.StringFixed(2) != want.total {
+			t.Errorf("order %s: delivery fee %s total %s, want %s and %s", id, got, o.Totals.Total.StringFixed(2), want.fee, want.total)
+		}
+		if o.Status != oms.Processing {
+			t.Errorf("order %s is %s, want Processing (flagged orders are imported as the shop has them)", id, o.Status)
+		}
+	}
+	flagged := e.records(channels.RecordFilter{Kind: channels.KindTotalMismatch})
+	got := map[string]string{}
+	for _, rec := range flagged {
+		if rec.Outcome != channels.OutcomeImported || rec.OrderID == "" || rec.Err() != nil {
+			t.Fatalf("flagged record %+v", rec)
+		}
+		got[rec.Key] = rec.Message
+	}
+	want := map[string]string{
+		"2": "shop total 44.65 RON, imported order total 41.65 RON (difference -3.00)",
+		"4": "shop total 15.70 RON, imported order total 23.80 RON (difference 8.10)",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("flagged records (-want +got):\n%s", diff)
+	}
+	if f, _ := e.eng.Failed(e.ctx, shopID); len(f) != 0 || len(failures) != 0 {
+		t.Fatalf("a flag is no failure: open %+v, notified %v", f, failures)
+	}
+	// A webhook import (one order, no run) is reconciled the same way.
+	x := order("5", "50.00", cod)
+	rec, err := e.eng.ImportOrder(e.ctx, shopID, x)
+	if err != nil || rec.Outcome != channels.OutcomeImported || rec.Kind != channels.KindTotalMismatch ||
+		!strings.Contains(rec.Message, "shop total 50.00 RON") {
+		t.Fatalf("webhook import: %+v, %v", rec, err)
+	}
+	sum, err := e.eng.Summary(e.ctx, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := sum[0].Week; w.Imported != 5 || w.Flagged != 3 || w.Errors != 0 || w.ByKind[channels.KindTotalMismatch] != 3 {
+		t.Fatalf("morning check: %+v", w)
+	}
+}

@@ -308,14 +308,19 @@ func (s *Shop) productID(ctx context.Context, sku string) (int64, error) {
 const StatusTrash = "trash"
 
 // ToExternal converts a WooCommerce order to the channel-neutral form the
-// sync engine imports. Amounts stay exact; times are UTC. An order in the
-// trash is Removed: the engine records it as skipped and leaves our order
-// as it is.
+// sync engine imports. Amounts stay exact; times are UTC. Nothing the
+// buyer pays is dropped: shipping_total and shipping_tax become
+// ShippingFee and ShippingTax, fee_lines (a cash-on-delivery fee, a
+// surcharge, a negative fee for a discount) become Fees with their tax,
+// and total is Total, which the engine reconciles with the order it
+// builds (see channels.Engine.ImportOrders). An order in the trash is
+// Removed: the engine records it as skipped and leaves our order as it
+// is.
 func ToExternal(o Order) channels.ExternalOrder {
 	e := channels.ExternalOrder{
 		ID: strconv.FormatInt(o.ID, 10), Number: o.Number, Status: o.Status, Removed: o.Status == StatusTrash,
 		Created: o.DateCreated, Modified: o.DateModified, Currency: o.Currency,
-		Discount: o.DiscountTotal, Tax: o.TotalTax, Total: o.Total, ShippingFee: o.ShippingTotal,
+		Discount: o.DiscountTotal, Tax: o.TotalTax, Total: o.Total, ShippingFee: o.ShippingTotal, ShippingTax: o.ShippingTax,
 		PaymentMethod: o.PaymentMethod, Note: o.CustomerNote,
 		Customer: channels.Customer{Email: strings.TrimSpace(o.Billing.Email), Name: fullName(o.Billing),
 			Company: o.Billing.Company, Phone: o.Billing.Phone},
@@ -331,6 +336,9 @@ func ToExternal(o Order) channels.ExternalOrder {
 		sub = sub.Add(l.Subtotal)
 	}
 	e.Subtotal = sub
+	for _, f := range o.FeeLines {
+		e.Fees = append(e.Fees, channels.ExternalFee{Name: f.Name, Total: f.Total, Tax: f.TotalTax})
+	}
 	return e
 }
 

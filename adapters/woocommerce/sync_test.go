@@ -638,3 +638,48 @@ func TestPushStatusOnceWhenAnswerLost(t *testing.T) {
 		t.Fatalf("the site received %v", got)
 	}
 }
+
+// A WooCommerce order with a cash-on-delivery fee and taxed shipping is
+// imported with every amount the buyer pays: its total is the shop's to
+// the cent. An order whose shop total is off (a plugin changed it without
+// a line for it) is imported and flagged with both totals.
+func TestSyncFeesAndShippingTaxReconcile(t *testing.T) {
+	t.Parallel()
+	fake := woocommercetest.NewServer(t, woocommercetest.WithClock(time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)))
+	sku := "SKU-3"
+	order := func(total string) woocommercetest.Order {
+		return woocommercetest.Order{Status: "processing", Currency: "RON", PaymentMethod: "cod",
+			Billing: woocommercetest.Address{FirstName: "Ana", Email: "ana@example.com"},
+			LineItems: []woocommercetest.LineItem{{Name: "Lamp", ProductID: 3, Quantity: 2, SKU: &sku, Price: "50",
+				Subtotal: "100.00", SubtotalTax: "19.00", Total: "100.00", TotalTax: "19.00"}},
+			ShippingTotal: "15.00", ShippingTax: "2.85", CartTax: "19.00", TotalTax: "23.81",
+			ShippingLines: []woocommercetest.ShippingLine{{MethodTitle: "Courier", MethodID: "flat_rate", Total: "15.00", TotalTax: "2.85"}},
+			FeeLines:      []woocommercetest.FeeLine{{Name: "Cash on delivery", TaxStatus: "taxable", Total: "5.00", TotalTax: "0.96"}},
+			Total:         total,
+		}
+	}
+	good := fake.AddOrder(order("142.81")) // 100 + 19 + 15 + 2.85 + 5 + 0.96
+	off := fake.AddOrder(order("152.81"))
+	r := newSyncRig(t, fake)
+	run, err := r.engine.ImportOrders(context.Background(), "ro")
+	if err != nil || run.Imported != 2 || run.Failed != 0 {
+		t.Fatalf("import: %+v, %v", run, err)
+	}
+	for _, id := range []int64{good.ID, off.ID} {
+		o, err := r.store.GetByExternal(context.Background(), oms.ExternalKey{Channel: wooChannel, Store: "ro", ExternalID: strconv.FormatInt(id, 10)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Totals.DeliveryFee.StringFixed(2) != "23.81" || o.Totals.Total.StringFixed(2) != "142.81" {
+			t.Fatalf("order %d: delivery fee %s, total %s; want 23.81 and 142.81", id, o.Totals.DeliveryFee, o.Totals.Total)
+		}
+	}
+	recs, err := r.engine.Records(context.Background(), channels.RecordFilter{Kind: channels.KindTotalMismatch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Key != strconv.FormatInt(off.ID, 10) || recs[0].Outcome != channels.OutcomeImported ||
+		recs[0].Message != "shop total 152.81 RON, imported order total 142.81 RON (difference -10.00)" {
+		t.Fatalf("flagged records: %+v", recs)
+	}
+}
