@@ -262,7 +262,8 @@ func (s *Store) PutSyncRun(ctx context.Context, r *channels.Run) error {
 
 // AddSyncRecords implements channels.Store: one INSERT for the batch. Rows
 // are inserted in the slice's order, so their identity values ascend with
-// it and the sorted RETURNING ids are assigned in that order.
+// it and the sorted RETURNING ids are assigned in that order. A record's
+// Duration is kept in whole microseconds (migration 0007), truncated.
 func (s *Store) AddSyncRecords(ctx context.Context, recs []channels.Record) error {
 	if len(recs) == 0 {
 		return ctx.Err()
@@ -273,6 +274,7 @@ func (s *Store) AddSyncRecords(ctx context.Context, recs []channels.Record) erro
 		make([]string, n), make([]string, n), make([]string, n)
 	kind := make([]*string, n)
 	at := make([]time.Time, n)
+	durUS := make([]int64, n)
 	for i, r := range recs {
 		k, err := kindArg(r.Kind)
 		if err != nil {
@@ -284,15 +286,17 @@ func (s *Store) AddSyncRecords(ctx context.Context, recs []channels.Record) erro
 		}
 		runID[i], shop[i], job[i], key[i], orderID[i] = r.RunID, r.Shop, string(r.Job), r.Key, r.OrderID
 		outcome[i], message[i], at[i] = string(r.Outcome), r.Message, r.At
+		durUS[i] = r.Duration.Microseconds()
 	}
 	var ids []int64
 	err := s.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, `INSERT INTO sync_records (run_id, shop, job, key, order_id, outcome, kind, message, at)
-			SELECT run_id, shop, job, key, order_id, outcome, kind::sync_kind, message, at
+		rows, err := c.Query(ctx, `INSERT INTO sync_records (run_id, shop, job, key, order_id, outcome, kind, message, at, duration_us)
+			SELECT run_id, shop, job, key, order_id, outcome, kind::sync_kind, message, at, duration_us
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-				$9::timestamptz[]) WITH ORDINALITY AS u(run_id, shop, job, key, order_id, outcome, kind, message, at, ord)
+				$9::timestamptz[], $10::bigint[])
+				WITH ORDINALITY AS u(run_id, shop, job, key, order_id, outcome, kind, message, at, duration_us, ord)
 			ORDER BY ord
-			RETURNING id`, runID, shop, job, key, orderID, outcome, kind, message, at)
+			RETURNING id`, runID, shop, job, key, orderID, outcome, kind, message, at, durUS)
 		if err != nil {
 			return err
 		}
@@ -425,7 +429,7 @@ func (s *Store) SyncRecords(ctx context.Context, f channels.RecordFilter) ([]cha
 	if !f.To.IsZero() {
 		w.add("at < ?", f.To)
 	}
-	q := `SELECT id, run_id, shop, job, key, order_id, outcome, coalesce(kind::text, ''), message, at
+	q := `SELECT id, run_id, shop, job, key, order_id, outcome, coalesce(kind::text, ''), message, at, duration_us
 		FROM sync_records` + w.sql() + " ORDER BY id DESC" + limitSQL(f.Limit)
 	var out []channels.Record
 	err := s.withConn(ctx, func(c *pgx.Conn) error {
@@ -438,11 +442,13 @@ func (s *Store) SyncRecords(ctx context.Context, f channels.RecordFilter) ([]cha
 			var (
 				r                  channels.Record
 				job, outcome, kind string
+				durUS              int64
 			)
-			if err := rows.Scan(&r.ID, &r.RunID, &r.Shop, &job, &r.Key, &r.OrderID, &outcome, &kind, &r.Message, &r.At); err != nil {
+			if err := rows.Scan(&r.ID, &r.RunID, &r.Shop, &job, &r.Key, &r.OrderID, &outcome, &kind, &r.Message, &r.At, &durUS); err != nil {
 				return err
 			}
 			r.Job, r.Outcome, r.Kind, r.At = channels.Job(job), channels.Outcome(outcome), channels.Kind(kind), r.At.UTC()
+			r.Duration = time.Duration(durUS) * time.Microsecond
 			out = append(out, r)
 		}
 		return rows.Err()
