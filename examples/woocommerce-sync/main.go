@@ -26,7 +26,6 @@ import (
 	"github.com/azuvio/omnisales/adapters/woocommerce"
 	"github.com/azuvio/omnisales/adapters/woocommerce/woocommercetest"
 	"github.com/azuvio/omnisales/channels"
-	"github.com/azuvio/omnisales/channels/channelstest"
 	"github.com/azuvio/omnisales/oms"
 )
 
@@ -76,18 +75,21 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	shop := woocommerce.NewShop(client, woocommerce.ShopConfig{Now: site.Now})
-	var products []channels.Product
+	// The CRM's products and clients: memstore's reference tables (on
+	// PostgreSQL, pgstore's Store.Products and Store.Clients).
+	catalogue, clients := memstore.NewProducts(), memstore.NewClients()
 	for i := 1; i <= 20; i++ {
-		products = append(products, channels.Product{ID: "P" + strconv.Itoa(i), SKU: "SKU-" + strconv.Itoa(i)})
+		if err := catalogue.Put(ctx, channels.Product{ID: "P" + strconv.Itoa(i), SKU: "SKU-" + strconv.Itoa(i)}); err != nil {
+			return err
+		}
 	}
-	catalogue := channelstest.NewCatalogue(products...)
 	// The engine's clock starts three days back, for the night's import;
 	// it is today from step 2 on, so the morning check has both windows.
 	ago := 72 * time.Hour
 	engine, err := channels.New(svc, reg, store, channels.Config{
 		Clock:     func() time.Time { return time.Now().Add(-ago) },
 		Connect:   func(ctx context.Context, s channels.Shop) (channels.Connector, error) { return shop.Connector(), nil },
-		Catalogue: catalogue, Clients: channelstest.NewClients(), RetryWait: 10 * time.Millisecond,
+		Catalogue: catalogue, Clients: clients, RetryWait: 10 * time.Millisecond,
 		Progress: func(p channels.Progress) {
 			// A live line on a terminal: redrawn in place every 20 records.
 			if p.Done%20 == 0 || p.Done == p.Total {
@@ -112,7 +114,9 @@ func run(ctx context.Context, w io.Writer) error {
 
 	ago = 0
 	fmt.Fprintln(w, "\n2. Today: the operator creates product LAMP-NEW in the CRM and retries the failed records")
-	catalogue.Add(channels.Product{ID: "P-LAMP", SKU: "LAMP-NEW"})
+	if err := catalogue.Put(ctx, channels.Product{ID: "P-LAMP", SKU: "LAMP-NEW"}); err != nil {
+		return err
+	}
 	runs, err := engine.RetryFailed(ctx, "ro")
 	fmt.Fprintln(w)
 	if err != nil {
