@@ -141,12 +141,15 @@ type UnreadableOrder struct {
 // (possibly empty) and nil; an error wrapping KindUnreachable (or a
 // timeout) that the engine retries; any other error, which ends the run.
 //
-// Orders should come oldest change first. For an API that filters on a
-// modification time with page numbers (WooCommerce: modified_after,
-// exclusive and to the second, orderby date asc), a safe cursor holds the
-// filter time and the next page number, and moves the filter time forward
-// only to one second before the latest modification fully read: orders
-// listed twice are harmless, orders skipped are not.
+// Orders listed twice are harmless, orders skipped are not. For an API
+// that filters on a modification time and pages by position (WooCommerce:
+// modified_after, exclusive and to the second), a safe cursor holds the
+// filter time and the position reached, moves the filter time forward
+// only to before the walk began, and guards the position against orders
+// that leave the listing during the walk (a WooCommerce order moved to
+// the trash): every later order moves up a place, and the one that slides
+// over a page boundary must not be lost (adapters/woocommerce re-reads
+// from the last order it passed, by id).
 type OrderSource interface {
 	ListOrders(ctx context.Context, cursor string, limit int) (OrderPage, error)
 }

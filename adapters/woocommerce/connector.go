@@ -20,12 +20,20 @@ import (
 // push catalogue batches. Build it with NewShop; it is safe for concurrent
 // use.
 //
-// Incremental pulls: a walk lists orders with modified_after = the
-// cursor's time, by id ascending, page by page. Orders modified during the
-// walk only move into the listing (never out of it), so a walk never skips
-// an order, at worst it repeats one (the import is idempotent). The next
-// walk starts Overlap before this walk began, so a change made while the
-// walk ran is always seen by the next one.
+// Incremental pulls: a walk lists the orders modified after the cursor's
+// time, by id ascending, page by page. Orders modified during the walk
+// only move into that listing, new ids at its end, so they never shift
+// what is left to read. An order moved to the trash (or deleted) during
+// the walk does leave it, and moves every later order one place up: read
+// by page number, the order that slid over the page boundary would be
+// skipped until it changed again. So a walk reads by offset, each page
+// starting on the last order of the one before, and the cursor keeps the
+// highest id passed; a page whose first order is above that id means
+// orders left the listing before it, and the walk steps back (one more
+// request per page-full of removed orders) until it finds an order it
+// has passed. Orders read twice are dropped by id; the import is
+// idempotent anyway. The next walk starts Overlap before this walk began,
+// so a change made while the walk ran is always seen by the next one.
 //
 // Faults: transport failures, 429, 5xx and cut bodies (after the client's
 // own retries) wrap channels.KindUnreachable; orders of a page that do not
@@ -71,33 +79,50 @@ func (s *Shop) Connector() channels.Connector {
 	return channels.Connector{Orders: s, Status: s, Catalogue: s}
 }
 
-// cursor is the position of a walk: list orders modified after Since, from
-// Page on; Start is when the walk began.
+// cursor is the position of a walk: the listing of orders modified after
+// Since, by id ascending, of which Pos have been passed, the highest id
+// among them being Last; Start is when the walk began. The zero cursor
+// begins a walk over every order.
 type cursor struct {
-	Since time.Time
-	Start time.Time
-	Page  int
+	Since, Start time.Time
+	Pos          int
+	Last         int64
 }
 
 func (c cursor) String() string {
-	return "v1;" + c.Since.UTC().Format(time.RFC3339Nano) + ";" + c.Start.UTC().Format(time.RFC3339Nano) + ";" + strconv.Itoa(c.Page)
+	return "v2;" + c.Since.UTC().Format(time.RFC3339Nano) + ";" + c.Start.UTC().Format(time.RFC3339Nano) + ";" +
+		strconv.Itoa(c.Pos) + ";" + strconv.FormatInt(c.Last, 10)
 }
 
+// parseCursor reads a cursor. A v1 cursor (a page number, from before the
+// walk read by offset) starts its walk again from the first page with the
+// same filter: orders are read twice, none is skipped.
 func parseCursor(s string) (cursor, error) {
 	if s == "" {
-		return cursor{Page: 1}, nil
+		return cursor{}, nil
 	}
+	bad := fmt.Errorf("woocommerce: malformed sync cursor %q: %w", s, ErrInvalidOptions)
 	parts := strings.Split(s, ";")
-	if len(parts) != 4 || parts[0] != "v1" {
-		return cursor{}, fmt.Errorf("woocommerce: malformed sync cursor %q: %w", s, ErrInvalidOptions)
+	switch {
+	case len(parts) == 4 && parts[0] == "v1":
+		since, err1 := time.Parse(time.RFC3339Nano, parts[1])
+		_, err2 := time.Parse(time.RFC3339Nano, parts[2])
+		page, err3 := strconv.Atoi(parts[3])
+		if errors.Join(err1, err2, err3) != nil || page < 1 {
+			return cursor{}, bad
+		}
+		return cursor{Since: since}, nil
+	case len(parts) == 5 && parts[0] == "v2":
+		since, err1 := time.Parse(time.RFC3339Nano, parts[1])
+		start, err2 := time.Parse(time.RFC3339Nano, parts[2])
+		pos, err3 := strconv.Atoi(parts[3])
+		last, err4 := strconv.ParseInt(parts[4], 10, 64)
+		if errors.Join(err1, err2, err3, err4) != nil || pos < 0 || last < 0 {
+			return cursor{}, bad
+		}
+		return cursor{Since: since, Start: start, Pos: pos, Last: last}, nil
 	}
-	since, err1 := time.Parse(time.RFC3339Nano, parts[1])
-	start, err2 := time.Parse(time.RFC3339Nano, parts[2])
-	page, err3 := strconv.Atoi(parts[3])
-	if err := errors.Join(err1, err2, err3); err != nil || page < 1 {
-		return cursor{}, fmt.Errorf("woocommerce: malformed sync cursor %q: %w", s, ErrInvalidOptions)
-	}
-	return cursor{Since: since, Start: start, Page: page}, nil
+	return cursor{}, bad
 }
 
 // transport marks failures the engine should retry as unreachable.
@@ -112,29 +137,60 @@ func transport(err error) error {
 	return err
 }
 
-// ListOrders implements channels.OrderSource.
+// ListOrders implements channels.OrderSource: one page of the walk the
+// Shop doc describes.
 func (s *Shop) ListOrders(ctx context.Context, cur string, limit int) (channels.OrderPage, error) {
 	c, err := parseCursor(cur)
 	if err != nil {
 		return channels.OrderPage{}, err
 	}
-	if c.Page == 1 {
+	if c.Pos == 0 {
 		c.Start = s.cfg.Now().UTC()
 	}
-	if limit <= 0 || limit > 100 {
-		limit = 100
+	// One place of each page repeats the last order of the page before.
+	per := min(max(limit, 2), MaxPerPage)
+	if limit <= 0 {
+		per = MaxPerPage
 	}
-	opts := &ListOrdersOptions{Page: c.Page, PerPage: limit, ModifiedAfter: c.Since, OrderBy: OrderByID, Order: Asc}
-	orders, resp, err := s.c.Orders.List(ctx, opts)
-	var pde *PageDecodeError
-	if err != nil && !errors.As(err, &pde) {
-		return channels.OrderPage{}, transport(err)
+	off := max(c.Pos-1, 0)
+	var (
+		orders []Order
+		resp   *Response
+		pde    *PageDecodeError
+	)
+	for {
+		opts := &ListOrdersOptions{Offset: off, PerPage: per, ModifiedAfter: c.Since, OrderBy: OrderByID, Order: Asc}
+		orders, resp, err = s.c.Orders.List(ctx, opts)
+		pde = nil
+		if err != nil && !errors.As(err, &pde) {
+			return channels.OrderPage{}, transport(err)
+		}
+		if off == 0 || c.Last == 0 || reaches(orders, pde, c.Last) {
+			break
+		}
+		// The page starts above every order passed: orders left the
+		// listing before it, and some not read yet may have moved below
+		// the offset. Step back a page, keeping one place of overlap.
+		off = max(off-(per-1), 0)
 	}
+	got := len(orders)
 	page := channels.OrderPage{Orders: make([]channels.ExternalOrder, 0, len(orders))}
+	last := c.Last
+	for _, o := range orders {
+		last = max(last, o.ID)
+		if o.ID > c.Last {
+			page.Orders = append(page.Orders, ToExternal(o))
+		}
+	}
 	if pde != nil {
+		got += len(pde.Failed)
 		// Orders of an otherwise valid page that cannot be read go to the
 		// diary by id (never skipped silently); RetryFailed re-reads them.
 		for _, f := range pde.Failed {
+			last = max(last, f.ID)
+			if f.ID != 0 && f.ID <= c.Last || f.ID == 0 && f.Index < c.Pos-off {
+				continue // passed already
+			}
 			u := channels.UnreadableOrder{Err: f}
 			if f.ID != 0 {
 				u.ID = strconv.FormatInt(f.ID, 10)
@@ -142,23 +198,40 @@ func (s *Shop) ListOrders(ctx context.Context, cur string, limit int) (channels.
 			page.Unreadable = append(page.Unreadable, u)
 		}
 	}
-	for _, o := range orders {
-		page.Orders = append(page.Orders, ToExternal(o))
-	}
+	pos := off + got
+	more := got == per
 	if resp != nil {
-		page.Total = resp.Total
-	}
-	more := len(orders)+len(page.Unreadable) == limit
-	if resp != nil && resp.TotalPages > 0 {
-		more = c.Page < resp.TotalPages
+		page.Total = max(resp.Total, 0)
+		if resp.Total >= 0 {
+			more = pos < resp.Total
+		}
 	}
 	page.More = more
 	if more {
-		page.Next = cursor{Since: c.Since, Start: c.Start, Page: c.Page + 1}.String()
+		page.Next = cursor{Since: c.Since, Start: c.Start, Pos: pos, Last: last}.String()
 	} else {
-		page.Next = cursor{Since: c.Start.Add(-s.cfg.Overlap), Page: 1}.String()
+		page.Next = cursor{Since: c.Start.Add(-s.cfg.Overlap)}.String()
 	}
 	return page, nil
+}
+
+// reaches reports whether a page holds an order with an id at most last:
+// then, ids ascending, every order above last up to the page's end is in
+// it.
+func reaches(orders []Order, pde *PageDecodeError, last int64) bool {
+	for _, o := range orders {
+		if o.ID <= last {
+			return true
+		}
+	}
+	if pde != nil {
+		for _, f := range pde.Failed {
+			if f.ID != 0 && f.ID <= last {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // GetOrder implements channels.OrderGetter.

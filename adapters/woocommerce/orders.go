@@ -38,6 +38,9 @@ type ListOrdersOptions struct {
 	// PerPage is 1..100. Zero: the site's default (10). Above 100 the call
 	// is refused client-side with ErrInvalidOptions.
 	PerPage int
+	// Offset skips that many orders of the listing; when set, WordPress
+	// ignores Page. Zero: none. Negative: refused with ErrInvalidOptions.
+	Offset int
 	// Status keeps orders with one of these statuses ("any" for all but
 	// trash). Empty: any.
 	Status []string
@@ -78,6 +81,12 @@ func (o *ListOrdersOptions) query() (url.Values, int, int, error) {
 		q.Set("per_page", strconv.Itoa(per))
 	default:
 		per = 10
+	}
+	switch {
+	case o.Offset < 0:
+		return nil, 0, 0, fmt.Errorf("%w: offset %d must be >= 0", ErrInvalidOptions, o.Offset)
+	case o.Offset > 0:
+		q.Set("offset", strconv.Itoa(o.Offset))
 	}
 	if len(o.Status) > 0 {
 		for _, s := range o.Status {
@@ -159,11 +168,14 @@ type OrdersPage struct {
 // (returned as is) or on the first failed request (returned wrapped).
 // opts is not modified.
 //
-// Offset pagination shifts when orders change between reads. Walk drops
-// orders it has already passed on, so a shift never yields duplicates. To
-// also never skip one, walk with OrderBy OrderByID, Order Asc and a
-// ModifiedAfter cursor and no Status filter: changes then only add orders
-// to the set, and new ids land at the end.
+// Page numbers shift when orders change between reads. Walk drops orders
+// it has already passed on, so a shift never yields duplicates, but it can
+// skip: with OrderBy OrderByID, Order Asc and a ModifiedAfter cursor,
+// changes to orders only add them to the set and new ids land at the end,
+// yet an order moved to the trash (or deleted) meanwhile leaves the
+// listing and moves every later order one place up, so the first order of
+// the next page is never read. Shop.ListOrders, the sync engine's walk,
+// reads by offset with an overlap and checks each page boundary instead.
 func (s *OrdersService) Walk(ctx context.Context, opts *ListOrdersOptions, fn func(OrdersPage) error) error {
 	o := ListOrdersOptions{}
 	if opts != nil {

@@ -35,6 +35,15 @@ type syncRig struct {
 // configurations before they are built.
 func newSyncRig(t testing.TB, fake *woocommercetest.Server, mods ...func(*woocommerce.Config, *channels.Config)) *syncRig {
 	t.Helper()
+	// An overlap reaching back before every generated order (they are
+	// modified from 2025 on): every import re-reads every order, so the
+	// three imports below really import the same pages three times.
+	return newSyncRigShop(t, fake, woocommerce.ShopConfig{Now: fake.Now, Overlap: 5 * 365 * 24 * time.Hour}, mods...)
+}
+
+// newSyncRigShop is newSyncRig with the Shop's configuration given.
+func newSyncRigShop(t testing.TB, fake *woocommercetest.Server, scfg woocommerce.ShopConfig, mods ...func(*woocommerce.Config, *channels.Config)) *syncRig {
+	t.Helper()
 	reg := channels.NewRegistry()
 	if err := reg.SetChannel(channels.Channel{ID: wooChannel.ID, Type: oms.ChannelWooCommerce, Name: "Web shop"}); err != nil {
 		t.Fatal(err)
@@ -69,10 +78,7 @@ func newSyncRig(t testing.TB, fake *woocommercetest.Server, mods ...func(*woocom
 	if err != nil {
 		t.Fatal(err)
 	}
-	// An overlap reaching back before every generated order (they are
-	// modified from 2025 on): every import re-reads every order, so the
-	// three imports below really import the same pages three times.
-	shop = woocommerce.NewShop(client, woocommerce.ShopConfig{Now: fake.Now, Overlap: 5 * 365 * 24 * time.Hour})
+	shop = woocommerce.NewShop(client, scfg)
 	eng, err := channels.New(svc, reg, store, ecfg)
 	if err != nil {
 		t.Fatal(err)

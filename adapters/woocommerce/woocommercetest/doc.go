@@ -19,7 +19,7 @@
 //     JSON bodies, and state changes between page reads (Fault.Before).
 //   - Send webhooks with [Server.DeliverWebhook] and [Server.PingWebhook].
 //
-// What it serves, below [APIPath]: GET /orders (page, per_page ≤ 100,
+// What it serves, below [APIPath]: GET /orders (page, per_page ≤ 100, offset,
 // status, after/before, modified_after/modified_before, dates_are_gmt,
 // order, orderby, customer, product; X-WP-Total, X-WP-TotalPages and Link
 // headers with first, prev, next and last), GET and PUT/POST/PATCH /orders/{id}, GET /products (sku),

@@ -65,6 +65,9 @@ type Fault struct {
 	Page int
 	// Times is how many matching requests the fault hits; zero means once.
 	Times int
+	// Skip lets that many matching requests pass untouched before the
+	// fault hits ("the second listing": Skip 1).
+	Skip int
 	// AfterApply handles the request first (state changes happen) and then
 	// answers with the fault: the write landed but the client cannot know.
 	AfterApply bool
@@ -142,6 +145,10 @@ func (s *Server) pickFault(method, route string, q url.Values) *Fault {
 	}
 	for i, f := range s.faults {
 		if (f.Method == "" || f.Method == method) && pathMatch(f.Path, route) && (f.Page == 0 || f.Page == page) {
+			if f.Skip > 0 {
+				f.Skip--
+				continue
+			}
 			f.Times--
 			hit := *f
 			if f.Times <= 0 {

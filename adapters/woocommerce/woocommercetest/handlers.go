@@ -115,6 +115,16 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, _ []string) 
 	if !ok {
 		return
 	}
+	// offset, as WP_Query takes it, overrides page.
+	lo := (page - 1) * per
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			invalidParam(w, "offset", "offset is not of type integer.")
+			return
+		}
+		lo = n
+	}
 	order := q.Get("order")
 	if order == "" {
 		order = "desc"
@@ -165,7 +175,7 @@ func (s *Server) listOrders(w http.ResponseWriter, r *http.Request, _ []string) 
 	s.mu.Lock()
 	recs := s.sortedOrders(orderby, order)
 	total := 0
-	lo, hi := (page-1)*per, page*per
+	hi := lo + per
 	raws := make([][]byte, 0, per)
 	for _, rec := range recs {
 		o := &rec.o
