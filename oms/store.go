@@ -50,13 +50,21 @@ type Tx interface {
 	// error wrapping ErrDuplicate.
 	Insert(ctx context.Context, o *Order) error
 	// Update stores o if the stored version equals o.Version, then sets
-	// o.Version to the next version. A different stored version returns
-	// an error wrapping ErrConflict and changes nothing; a missing order
-	// returns ErrNotFound.
+	// o.Version to the next version. A different stored version is an
+	// error wrapping ErrConflict and changes nothing; a missing order is
+	// ErrNotFound. A store may report these at the call, or defer the
+	// write and report them from a later call of the unit (the next one
+	// that reaches the database) or at commit, and then also from Do,
+	// which keeps nothing of the unit. o.Version has moved on whenever
+	// Update returned nil: discard o when Do fails.
 	Update(ctx context.Context, o *Order) error
-	// AppendHistory adds an entry to the order's history.
+	// AppendHistory adds an entry to the order's history. An entry for
+	// an unknown order is ErrNotFound, at the call or, deferred like
+	// Update's write, later in the unit and by Do.
 	AppendHistory(ctx context.Context, e HistoryEntry) error
-	// AppendEvent adds an event to the outbox and sets e.ID.
+	// AppendEvent adds an event to the outbox and sets e.ID before it
+	// returns. Within a unit ids increase in the order events are
+	// appended, and the events of one order in the order of its changes.
 	AppendEvent(ctx context.Context, e *Event) error
 }
 

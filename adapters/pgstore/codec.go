@@ -43,7 +43,9 @@ func nullTime(t time.Time) any {
 // orderColumnsSQL and linesLateral make up orderSelect: an order with its
 // lines aggregated into arrays, so a read is one query and one round trip
 // whatever the number of lines.
-const orderColumnsSQL = `SELECT o.id, o.number, o.channel_type, o.channel_id, o.store, o.external_id, o.order_type,
+const orderColumnsSQL = orderColumnList + "\nFROM "
+
+const orderColumnList = `SELECT o.id, o.number, o.channel_type, o.channel_id, o.store, o.external_id, o.order_type,
 	o.client_id, o.client_groups, o.client_email, o.currency,
 	o.subtotal, o.discount, o.tax, o.delivery_fee, o.total,
 	o.payment_method, o.billing, o.shipping, o.seller, o.notes,
@@ -51,8 +53,7 @@ const orderColumnsSQL = `SELECT o.id, o.number, o.channel_type, o.channel_id, o.
 	o.ship_courier, o.ship_awb, o.ship_url, o.paid, o.refunded,
 	o.created_at, o.updated_at, o.delivered_at, o.version,
 	l.product_id, l.sku, l.name, l.product_group, l.quantity, l.unit_price, l.discount, l.tax_rate,
-	l.shipped, l.delivered, l.returned
-FROM `
+	l.shipped, l.delivered, l.returned`
 
 const linesLateral = `
 CROSS JOIN LATERAL (SELECT array_agg(product_id ORDER BY pos) AS product_id, array_agg(sku ORDER BY pos) AS sku,
@@ -66,6 +67,11 @@ CROSS JOIN LATERAL (SELECT array_agg(product_id ORDER BY pos) AS product_id, arr
 // orderSelect reads orders by a WHERE clause appended to it.
 const orderSelect = orderColumnsSQL + "orders o" + linesLateral
 
+// txOrderSelect is orderSelect for the reads of a unit of work: each row
+// found also draws an outbox id (the last column), for the event of the
+// change that usually follows (see Tx.AppendEvent).
+const txOrderSelect = orderColumnList + ",\n\tnextval('outbox_id_seq')\nFROM orders o" + linesLateral
+
 // orderRow holds the scan targets of one orderSelect row; one allocation
 // instead of one per column.
 type orderRow struct {
@@ -75,6 +81,7 @@ type orderRow struct {
 	subtotal, discount, tax, fee, total pgtype.Numeric
 	paid, refunded                      pgtype.Numeric
 	deliveredAt                         *time.Time
+	ev                                  int64 // txOrderSelect's outbox id
 	pid, sku, name, group               []string
 	qty, shipped, delivered, returned   []int64
 	unitPrice, lineDiscount, taxRate    []pgtype.Numeric
@@ -90,7 +97,7 @@ func (r *orderRow) targets() []any {
 		&o.Shipment.Courier, &o.Shipment.AWB, &o.Shipment.URL, &r.paid, &r.refunded,
 		&o.CreatedAt, &o.UpdatedAt, &r.deliveredAt, &o.Version,
 		&r.pid, &r.sku, &r.name, &r.group, &r.qty, &r.unitPrice, &r.lineDiscount, &r.taxRate,
-		&r.shipped, &r.delivered, &r.returned}
+		&r.shipped, &r.delivered, &r.returned, &r.ev}
 }
 
 // orderPlans are the scan plans of orderSelect's columns on one
@@ -105,7 +112,11 @@ type orderPlans struct {
 	plans   []pgtype.ScanPlan
 }
 
-const orderPlansKey = "pgstore.orderPlans"
+// The CustomData keys of the plans of orderSelect and of txOrderSelect.
+const (
+	orderPlansKey   = "pgstore.orderPlans"
+	txOrderPlansKey = "pgstore.txOrderPlans"
+)
 
 func (p *orderPlans) fits(fds []pgconn.FieldDescription) bool {
 	if len(fds) != len(p.oids) {
@@ -119,13 +130,14 @@ func (p *orderPlans) fits(fds []pgconn.FieldDescription) bool {
 	return true
 }
 
-// plansFor returns the connection's plans for rows, planning them for
-// dst the first time (or when the columns differ from the cached ones).
-func plansFor(rows pgx.Rows, dst []any) []pgtype.ScanPlan {
+// plansFor returns the connection's plans (kept under key) for rows,
+// planning them for dst the first time (or when the columns differ from
+// the cached ones).
+func plansFor(rows pgx.Rows, dst []any, key string) []pgtype.ScanPlan {
 	fds := rows.FieldDescriptions()
 	c := rows.Conn()
 	cd := c.PgConn().CustomData()
-	if p, ok := cd[orderPlansKey].(*orderPlans); ok && p.fits(fds) {
+	if p, ok := cd[key].(*orderPlans); ok && p.fits(fds) {
 		return p.plans
 	}
 	p := &orderPlans{oids: make([]uint32, len(fds)), formats: make([]int16, len(fds)), plans: make([]pgtype.ScanPlan, len(fds))}
@@ -136,18 +148,22 @@ func plansFor(rows pgx.Rows, dst []any) []pgtype.ScanPlan {
 			p.plans[i] = m.PlanScan(fd.DataTypeOID, fd.Format, dst[i])
 		}
 	}
-	cd[orderPlansKey] = p
+	cd[key] = p
 	return p.plans
 }
 
 // scanOne reads the only row of an orderSelect query, if there is one.
-func scanOne(rows pgx.Rows, err error) (o oms.Order, found bool, _ error) {
+func scanOne(rows pgx.Rows, err error) (oms.Order, bool, error) { return scanOneWith(rows, err, nil) }
+
+// scanOneWith is scanOne, or with ev set the same for a txOrderSelect
+// query, whose outbox id goes to *ev.
+func scanOneWith(rows pgx.Rows, err error, ev *int64) (o oms.Order, found bool, _ error) {
 	if err != nil {
 		return oms.Order{}, false, err
 	}
 	defer rows.Close()
 	if rows.Next() {
-		if o, err = scanOrder(rows); err != nil {
+		if o, err = scanRow(rows, ev); err != nil {
 			return oms.Order{}, false, err
 		}
 		found = true
@@ -157,18 +173,28 @@ func scanOne(rows pgx.Rows, err error) (o oms.Order, found bool, _ error) {
 }
 
 // scanOrder reads the current row of an orderSelect query.
-func scanOrder(rows pgx.Rows) (oms.Order, error) {
+func scanOrder(rows pgx.Rows) (oms.Order, error) { return scanRow(rows, nil) }
+
+// scanRow reads the current row of an orderSelect query, or with ev set
+// of a txOrderSelect query.
+func scanRow(rows pgx.Rows, ev *int64) (oms.Order, error) {
 	r := &orderRow{}
-	dst := r.targets()
+	dst, key := r.targets(), txOrderPlansKey
+	if ev == nil {
+		dst, key = dst[:len(dst)-1], orderPlansKey
+	}
 	raw := rows.RawValues()
 	if len(raw) != len(dst) {
 		return oms.Order{}, fmt.Errorf("pgstore: order row has %d columns, want %d", len(raw), len(dst))
 	}
-	plans := plansFor(rows, dst)
+	plans := plansFor(rows, dst, key)
 	for i, v := range raw {
 		if err := plans[i].Scan(v, dst[i]); err != nil {
 			return oms.Order{}, pgx.ScanArgError{ColumnIndex: i, FieldName: rows.FieldDescriptions()[i].Name, Err: err}
 		}
+	}
+	if ev != nil {
+		*ev = r.ev
 	}
 	o := &r.o
 	o.Channel.Type = oms.ChannelType(r.chType)
@@ -264,7 +290,10 @@ func linesEqual(a, b []oms.Line) bool {
 // violations are ErrDuplicate, a foreign key to a missing order is
 // ErrNotFound, and a serialization failure or a deadlock (the server
 // rolled the transaction back because of a concurrent one) is
-// ErrConflict, which callers retry as they retry a stale version.
+// ErrConflict, which callers retry as they retry a stale version. The
+// refusals of a deferred order update (orders_update_refused, migration
+// 0006) are ErrConflict for a stale version, ErrNotFound for a missing
+// order and a *oms.ValidationError for a changed fixed column.
 func mapErr(err error) error {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) {
@@ -273,10 +302,25 @@ func mapErr(err error) error {
 	switch pgErr.Code {
 	case "23505": // unique_violation
 		return fmt.Errorf("%w (%w)", oms.ErrDuplicate, err)
-	case "23503": // foreign_key_violation
+	case "23503", codeUpdateNotFound: // foreign_key_violation
 		return fmt.Errorf("%w (%w)", oms.ErrNotFound, err)
-	case "40001", "40P01": // serialization_failure, deadlock_detected
+	case "40001", "40P01", codeUpdateStale: // serialization_failure, deadlock_detected
 		return fmt.Errorf("%w (%w)", oms.ErrConflict, err)
+	case codeUpdateFixed:
+		return fmt.Errorf("%w (%w)", errFixedColumns(), err)
 	}
 	return err
+}
+
+// The SQLSTATEs raised by orders_update_refused.
+const (
+	codeUpdateStale    = "OMV01"
+	codeUpdateNotFound = "OMV02"
+	codeUpdateFixed    = "OMV03"
+)
+
+// errFixedColumns is the refusal of an update that changes what never
+// changes after insert.
+func errFixedColumns() error {
+	return &oms.ValidationError{Field: "external key", Reason: "channel, store, external id and creation time are fixed"}
 }

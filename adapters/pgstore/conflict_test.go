@@ -25,11 +25,14 @@ func TestMapErrKinds(t *testing.T) {
 		{"23503", oms.ErrNotFound},
 		{"40001", oms.ErrConflict},
 		{"40P01", oms.ErrConflict},
+		{"OMV01", oms.ErrConflict},
+		{"OMV02", oms.ErrNotFound},
+		{"OMV03", oms.ErrInvalidOrder},
 		{"22021", nil},
 	} {
 		pg := &pgconn.PgError{Code: c.code, Message: "m"}
 		err := pgstore.MapErr(fmt.Errorf("send: %w", pg))
-		for _, k := range []error{oms.ErrDuplicate, oms.ErrNotFound, oms.ErrConflict} {
+		for _, k := range []error{oms.ErrDuplicate, oms.ErrNotFound, oms.ErrConflict, oms.ErrInvalidOrder} {
 			if got := errors.Is(err, k); got != (k == c.kind) {
 				t.Errorf("%s: errors.Is(%v, %v) = %v", c.code, err, k, got)
 			}
@@ -37,6 +40,10 @@ func TestMapErrKinds(t *testing.T) {
 		var back *pgconn.PgError
 		if !errors.As(err, &back) || back != pg {
 			t.Errorf("%s: the *pgconn.PgError is not reachable from %v", c.code, err)
+		}
+		var ve *oms.ValidationError
+		if errors.As(err, &ve) != (c.code == "OMV03") {
+			t.Errorf("%s: errors.As(%v, *oms.ValidationError) = %v", c.code, err, !(c.code == "OMV03"))
 		}
 	}
 	plain := errors.New("plain")

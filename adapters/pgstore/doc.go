@@ -29,7 +29,11 @@
 //   - Units of work (Store.Do) are real transactions: an error, a panic, a
 //     canceled context or a dropped connection keeps nothing.
 //   - Optimistic versions are checked inside the UPDATE (WHERE id AND
-//     version), so they hold across processes.
+//     version), so they hold across processes. The UPDATE is deferred to
+//     the unit's next statement or its COMMIT; a refused one fails inside
+//     SQL (migration 0006), which aborts the transaction, and its error
+//     (oms.ErrConflict, oms.ErrNotFound or *oms.ValidationError) is
+//     returned from there and by Do.
 //   - A partial unique index on (channel_type, channel_id, store,
 //     external_id) makes a racing duplicate import a no-op that returns
 //     oms.ErrDuplicate.
@@ -68,16 +72,17 @@
 // order with every oms.DiscountLogFilter, each served by an index (see
 // TestExplainDiscountLog).
 //
-// Round trips: BEGIN travels with the first statement, an Insert or Update
-// draws an outbox id in its RETURNING clause, and writes with no result the
-// caller needs (history, events with a drawn id) travel with the next
-// statement or the COMMIT. An Update of an order read in the unit sends
-// only the columns that changed. A status change through oms.Service costs
-// 3 round trips (BEGIN+read, UPDATE, history+event+COMMIT) against 6 for
-// the same statements sent one by one; placing or importing an order costs
-// 2 whatever its number of lines and discount log rows (BEGIN+insert of
-// order and lines as one statement, history+log+event+COMMIT), plus one
-// per extra event.
+// Round trips: BEGIN travels with the first statement; a read of an order
+// in a unit, and an Insert, draw an outbox id (nextval in the SELECT or
+// the RETURNING clause) for the event that usually follows; and writes
+// with no result the caller needs (updates, history, events with a drawn
+// id) travel with the next statement or the COMMIT. An Update of an order
+// read in the unit sends only the columns that changed. A status change
+// through oms.Service costs 2 round trips (BEGIN+read, then
+// UPDATE+history+event+COMMIT) against 6 for the same statements sent one
+// by one; placing or importing an order costs 2 whatever its number of
+// lines and discount log rows (BEGIN+insert of order and lines as one
+// statement, history+log+event+COMMIT), plus one per extra event.
 // TestRoundTrips pins these numbers.
 //
 // The schema lives in migrations/*.sql, embedded in the binary and applied

@@ -121,12 +121,13 @@ func withCtx(ctx context.Context, err error) error {
 // (the panic continues after the rollback), or ctx ends.
 //
 // To save round trips, BEGIN is sent with the unit's first statement;
-// writes whose result the caller does not need (AppendHistory, and
-// AppendEvent when the unit's Insert or Update drew an outbox id)
-// are sent with the next statement or with COMMIT. An error in such a
-// deferred write is returned by the call that sends it and by Do, and
-// nothing is kept. If the connection is lost during COMMIT the outcome is
-// unknown to the caller, as with any database.
+// writes whose result the caller does not need (Update, AppendHistory,
+// and AppendEvent when the unit holds an outbox id drawn ahead) are sent
+// with the next statement or with COMMIT. An error in such a deferred
+// write (a stale version, a missing order) is returned by the call that
+// sends it, by every later call of the unit and by Do, and nothing is
+// kept. If the connection is lost during COMMIT the outcome is unknown to
+// the caller, as with any database.
 func (s *Store) Do(ctx context.Context, fn func(tx oms.Tx) error) (err error) {
 	if err := ctx.Err(); err != nil {
 		return err

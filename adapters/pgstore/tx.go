@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -32,11 +33,26 @@ type Tx struct {
 	failed error
 	// seen remembers each order as this unit last read or wrote it, so
 	// Update writes only the columns (and lines) that changed.
-	seen map[string]oms.Order
-	// spareIDs are outbox ids drawn by an Insert or Update (nextval in
-	// its RETURNING clause), so the event that usually follows needs no
+	seen map[string]seenOrder
+	// spareIDs are outbox ids drawn ahead, in increasing order, by an
+	// Insert (nextval in its RETURNING clause) or a read of an order
+	// (nextval in its SELECT), so the event that usually follows needs no
 	// round trip of its own.
 	spareIDs []int64
+}
+
+// seenOrder is an order as the unit last read or wrote it, and the least
+// outbox id an event of that order may take from spareIDs. The outbox ids
+// of one order must follow the order of its changes (a status push skips
+// an event older than one already pushed): an id drawn when the unit read
+// the version it updates from was drawn after the change that made that
+// version committed, so it is greater than that change's ids. An id drawn
+// before the read, or for an order updated from a version the unit did
+// not read (floor math.MaxInt64), is not: its event then draws a fresh id
+// after the UPDATE.
+type seenOrder struct {
+	o     oms.Order
+	floor int64
 }
 
 var _ oms.Tx = (*Tx)(nil)
@@ -53,7 +69,9 @@ type stmt struct {
 var errTxDone = errors.New("pgstore: Tx used after its unit of work ended")
 
 // roundTrip sends BEGIN (first time), the pending writes and steps as one
-// pipelined batch and reads the results in order.
+// pipelined batch and reads the results in order. The first error (a
+// pending Update refused inside SQL, a foreign key) aborts the
+// transaction, and the server skips the rest of the batch.
 func (t *Tx) roundTrip(ctx context.Context, steps ...stmt) error {
 	if t.done {
 		return errTxDone
@@ -129,31 +147,37 @@ func (t *Tx) rollback() {
 	}
 }
 
-func (t *Tx) remember(o *oms.Order) {
+func (t *Tx) remember(o *oms.Order, floor int64) {
 	if t.seen == nil {
-		t.seen = map[string]oms.Order{}
+		t.seen = map[string]seenOrder{}
 	}
-	t.seen[o.ID] = o.Clone()
+	t.seen[o.ID] = seenOrder{o: o.Clone(), floor: floor}
 }
 
+// getOne reads an order with txOrderSelect and keeps the outbox id drawn
+// with it.
 func (t *Tx) getOne(ctx context.Context, q string, args []any) (oms.Order, bool, error) {
-	var o oms.Order
-	found := false
+	var (
+		o     oms.Order
+		ev    int64
+		found bool
+	)
 	err := t.roundTrip(ctx, stmt{what: "read order", sql: q, args: args, read: func(br pgx.BatchResults) error {
-		var err error
-		o, found, err = scanOne(br.Query())
+		rows, err := br.Query()
+		o, found, err = scanOneWith(rows, err, &ev)
 		return err
 	}})
 	if err != nil || !found {
 		return oms.Order{}, false, err
 	}
-	t.remember(&o)
+	t.spareIDs = append(t.spareIDs, ev)
+	t.remember(&o, ev)
 	return o, true, nil
 }
 
 // Get implements oms.Tx. It sees this unit's own writes.
 func (t *Tx) Get(ctx context.Context, id string) (oms.Order, error) {
-	o, found, err := t.getOne(ctx, orderSelect+" WHERE o.id = $1", []any{id})
+	o, found, err := t.getOne(ctx, txOrderSelect+" WHERE o.id = $1", []any{id})
 	if err == nil && !found {
 		err = notFound(id)
 	}
@@ -162,7 +186,7 @@ func (t *Tx) Get(ctx context.Context, id string) (oms.Order, error) {
 
 // GetByExternal implements oms.Tx.
 func (t *Tx) GetByExternal(ctx context.Context, k oms.ExternalKey) (oms.Order, error) {
-	o, found, err := t.getOne(ctx, orderSelect+byExternal, []any{string(k.Channel.Type), k.Channel.ID, k.Store, k.ExternalID})
+	o, found, err := t.getOne(ctx, txOrderSelect+byExternal, []any{string(k.Channel.Type), k.Channel.ID, k.Store, k.ExternalID})
 	if err == nil && !found {
 		err = externalNotFound(k)
 	}
@@ -333,24 +357,23 @@ func unnestLines(first int) string {
 	return "unnest(" + strings.Join(parts, ", ") + ")"
 }
 
-// Every write statement returns one row per order written (0 or 1) and,
-// when asked, an outbox id drawn with nextval in the RETURNING clause as
-// that row's only column. The id is drawn only when the row is written,
-// while its lock is held, so for one order ids follow the order of its
-// changes; the event that usually follows then needs no round trip. A
-// write with no lines is a plain UPDATE (no WITH, no aggregate: the
-// server's cheapest form for the common status change); the others wrap
-// it in a WITH whose final SELECT returns u's rows. Data-modifying WITH
-// parts run to completion whether or not the SELECT reads them.
-
-// returning gives the RETURNING clause of a wrapped write and the final
-// SELECT.
-func returning(id bool) (ret, sel string) {
-	if id {
-		return " RETURNING id, nextval('outbox_id_seq') AS ev", "SELECT ev FROM u"
-	}
-	return " RETURNING id", "SELECT id FROM u"
-}
+// An Insert is sent at once (the caller learns at the call whether the id
+// or external key was free): it returns one row per order written (0 or
+// 1) and, when asked, an outbox id drawn with nextval in its RETURNING
+// clause as that row's only column, so the event that usually follows
+// needs no round trip of its own.
+//
+// An Update is deferred like AppendHistory: it travels with the unit's
+// next statement or its COMMIT, so a refusal must stop the rest of that
+// round trip inside SQL. Its UPDATE … RETURNING id sits in a WITH whose
+// final SELECT returns true when the row was written and otherwise calls
+// orders_update_refused (migration 0006), which raises why (stale
+// version, missing order, changed fixed column); the error aborts the
+// transaction and the server skips the rest of the batch, COMMIT
+// included. The function is called only on a refusal.
+//
+// Data-modifying WITH parts run to completion whether or not the final
+// SELECT reads them.
 
 // insertSQL writes the order and all its lines in one statement; ON
 // CONFLICT DO NOTHING turns a taken id or external key into zero rows
@@ -363,7 +386,10 @@ var insertSQL = func() (out [2]string) {
 	}
 	n := len(orderColumns)
 	for i, id := range []bool{false, true} {
-		ret, sel := returning(id)
+		ret, sel := " RETURNING id", "SELECT id FROM u"
+		if id {
+			ret, sel = " RETURNING id, nextval('outbox_id_seq') AS ev", "SELECT ev FROM u"
+		}
 		out[i] = "WITH u AS (INSERT INTO orders (" + strings.Join(orderColumns, ", ") + ", version)\n\tVALUES (" +
 			strings.Join(ph, ", ") + ", 1)\n\tON CONFLICT DO NOTHING" + ret + "),\n" +
 			"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
@@ -372,32 +398,32 @@ var insertSQL = func() (out [2]string) {
 	return out
 }()
 
-// wrapUpdate makes an UPDATE return what write reads and, with lines,
-// rewrites the order's lines in the same statement only if that UPDATE
-// matched: rows past the new count are deleted, the others upserted.
-// $posParam is the new count, the 12 line arrays follow it.
-func wrapUpdate(upd string, lines bool, posParam int, id bool) string {
+// wrapUpdate makes an UPDATE of order $1 refuse inside SQL when it writes
+// no row: orders_update_refused compares the stored version with
+// $versionParam (fixed: the UPDATE also compared the fixed columns). With
+// lines it rewrites the order's lines in the same statement, only if that
+// UPDATE matched: rows past the new count are deleted, the others
+// upserted; $posParam is the new count, the 12 line arrays follow it.
+func wrapUpdate(upd string, versionParam int, fixed, lines bool, posParam int) string {
+	check := "SELECT CASE WHEN EXISTS (SELECT FROM u) THEN true ELSE orders_update_refused($1, $" +
+		strconv.Itoa(versionParam) + ", " + strconv.FormatBool(fixed) + ") END"
 	if !lines {
-		if id {
-			return upd + " RETURNING nextval('outbox_id_seq')"
-		}
-		return upd
+		return "WITH u AS (" + upd + " RETURNING id)\n" + check
 	}
-	ret, sel := returning(id)
 	var excluded []string
 	for _, c := range strings.Split(lineColumns, ", ")[1:] {
 		excluded = append(excluded, c+" = excluded."+c)
 	}
-	return "WITH u AS (" + upd + ret + "),\nd AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" +
+	return "WITH u AS (" + upd + " RETURNING id),\nd AS (DELETE FROM order_lines WHERE order_id IN (SELECT id FROM u) AND pos >= $" +
 		strconv.Itoa(posParam) + "),\n" +
 		"l AS (INSERT INTO order_lines (order_id, " + lineColumns + ")\n\tSELECT u.id, x.* FROM u CROSS JOIN " +
-		unnestLines(posParam+1) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")\n" + sel
+		unnestLines(posParam+1) + " AS x\n\tON CONFLICT (order_id, pos) DO UPDATE SET " + strings.Join(excluded, ", ") + ")\n" + check
 }
 
-// fullUpdateSQL writes every column, for an order this unit has not read:
-// the version check and the fixed columns are in the WHERE clause.
-// Indexed by [lines][event id].
-var fullUpdateSQL = func() (out [2][2]string) {
+// fullUpdateSQL writes every column and the lines, for an order this unit
+// has not read (at that version): the version check and the fixed
+// columns are in the WHERE clause.
+var fullUpdateSQL = func() string {
 	var set, where []string
 	for i, c := range orderColumns {
 		p := "$" + strconv.Itoa(i+1)
@@ -410,19 +436,13 @@ var fullUpdateSQL = func() (out [2][2]string) {
 	n := len(orderColumns)
 	upd := "UPDATE orders SET " + strings.Join(set, ", ") + ", version = version + 1\nWHERE " +
 		strings.Join(where, " AND ") + " AND version = $" + strconv.Itoa(n+1)
-	for l, lines := range []bool{false, true} {
-		for i, id := range []bool{false, true} {
-			out[l][i] = wrapUpdate(upd, lines, n+2, id)
-		}
-	}
-	return out
+	return wrapUpdate(upd, n+1, true, true, n+2)
 }()
 
 // partialKey names one shape of partial update.
 type partialKey struct {
 	changed uint64
 	lines   bool
-	id      bool
 }
 
 // partialSQL caches the UPDATE text per shape; pgx then prepares each
@@ -445,16 +465,39 @@ func partialUpdateSQL(k partialKey) string {
 		}
 	}
 	b.WriteString("version = version + 1 WHERE id = $1 AND version = $2")
-	q := wrapUpdate(b.String(), k.lines, p+1, k.id)
+	q := wrapUpdate(b.String(), 2, false, k.lines, p+1)
 	partialSQL.Store(k, q)
 	return q
 }
 
-// write runs one write statement of the shapes above: it returns how many
-// orders it wrote and, when id is set, keeps the event id it drew.
-func (t *Tx) write(ctx context.Context, what, sql string, args []any, id bool) (int64, error) {
+// checkCodes refuses codes the schema would refuse, before they reach the
+// database (where the error would abort the whole unit).
+func checkCodes(o *oms.Order) error {
+	switch {
+	case !o.Status.Valid():
+		return &oms.ValidationError{Field: "status", Reason: o.Status.String() + " is not a status code", Kind: oms.ErrUnknownStatus}
+	case !o.HeldFrom.Valid():
+		return &oms.ValidationError{Field: "held_from", Reason: o.HeldFrom.String() + " is not a status code", Kind: oms.ErrUnknownStatus}
+	case !o.Approval.Valid():
+		return &oms.ValidationError{Field: "approval", Reason: o.Approval.String() + " is not an approval code"}
+	}
+	return nil
+}
+
+// Insert implements oms.Tx: the order and its lines in one statement,
+// sent at once. When the unit holds no spare outbox id, the statement
+// draws one for the event that usually follows.
+func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
+	if o.ID == "" {
+		return &oms.ValidationError{Field: "id", Reason: "empty"}
+	}
+	if err := checkCodes(o); err != nil {
+		return err
+	}
+	args := append(orderValues(o), toArrays(o.Lines).args()...)
+	id := len(t.spareIDs) == 0
 	var n int64
-	err := t.roundTrip(ctx, stmt{what: what, sql: sql, args: args, read: func(br pgx.BatchResults) error {
+	err := t.roundTrip(ctx, stmt{what: "insert order " + o.ID, sql: insertSQL[b2i(id)], args: args, read: func(br pgx.BatchResults) error {
 		rows, err := br.Query()
 		if err != nil {
 			return err
@@ -473,37 +516,6 @@ func (t *Tx) write(ctx context.Context, what, sql string, args []any, id bool) (
 		n = rows.CommandTag().RowsAffected()
 		return rows.Err()
 	}})
-	return n, err
-}
-
-// needID reports whether a write should draw an outbox id.
-func (t *Tx) needID() bool { return len(t.spareIDs) == 0 }
-
-// checkCodes refuses codes the schema would refuse, before they reach the
-// database (where the error would abort the whole unit).
-func checkCodes(o *oms.Order) error {
-	switch {
-	case !o.Status.Valid():
-		return &oms.ValidationError{Field: "status", Reason: o.Status.String() + " is not a status code", Kind: oms.ErrUnknownStatus}
-	case !o.HeldFrom.Valid():
-		return &oms.ValidationError{Field: "held_from", Reason: o.HeldFrom.String() + " is not a status code", Kind: oms.ErrUnknownStatus}
-	case !o.Approval.Valid():
-		return &oms.ValidationError{Field: "approval", Reason: o.Approval.String() + " is not an approval code"}
-	}
-	return nil
-}
-
-// Insert implements oms.Tx: the order and its lines in one statement.
-func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
-	if o.ID == "" {
-		return &oms.ValidationError{Field: "id", Reason: "empty"}
-	}
-	if err := checkCodes(o); err != nil {
-		return err
-	}
-	args := append(orderValues(o), toArrays(o.Lines).args()...)
-	id := t.needID()
-	n, err := t.write(ctx, "insert order "+o.ID, insertSQL[b2i(id)], args, id)
 	if err != nil {
 		return err
 	}
@@ -512,40 +524,55 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 			o.ID, o.Channel.Type, o.Channel.ID, o.Store, o.ExternalID, oms.ErrDuplicate)
 	}
 	o.Version = 1
-	t.remember(o)
+	// No change of a row this unit inserted precedes the unit's own.
+	t.remember(o, 0)
 	return nil
 }
 
-// Update implements oms.Tx. The version check is part of the UPDATE, so
-// it holds against other processes. For an order this unit read, only the
-// columns that changed are sent, and lines are rewritten (in the same
-// statement) only when they changed.
+// Update implements oms.Tx. The version check is in the UPDATE's WHERE
+// clause, so it holds against other processes. The UPDATE is deferred:
+// it is sent with the unit's next statement or its COMMIT, and a refusal
+// (an error wrapping oms.ErrConflict for a stale version, oms.ErrNotFound
+// for a missing order, or a *oms.ValidationError for a changed channel,
+// store, external id or creation time; the *pgconn.PgError stays in the
+// chain) is returned by that call and by Do, and nothing of the unit is
+// kept. o.Version is advanced at once.
+//
+// For an order this unit read (at o.Version), only the columns that
+// changed are sent, lines are rewritten (in the same statement) only when
+// they changed, and a changed fixed column is refused at once, with no
+// statement sent.
 func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
+	if t.done {
+		return errTxDone
+	}
+	if t.failed != nil {
+		return t.failed
+	}
 	if err := checkCodes(o); err != nil {
 		return err
 	}
 	// The snapshot describes the stored row only if it has the version
 	// the caller updates from.
 	snap, known := t.seen[o.ID]
-	known = known && snap.Version == o.Version
-	changed, fixed := uint64(0), true
-	if known {
-		changed, fixed = diffColumns(o, &snap)
-	}
-	id := t.needID()
+	known = known && snap.o.Version == o.Version
 	var (
 		q     string
 		args  []any
-		lines bool
+		lines = true
+		floor = int64(math.MaxInt64)
 	)
-	if fixed {
-		// Not read here, or a fixed column changed: write everything and
-		// let the WHERE clause refuse what must be refused.
-		lines = !known || !linesEqual(snap.Lines, o.Lines)
-		q, args = fullUpdateSQL[b2i(lines)][b2i(id)], append(orderValues(o), o.Version)
+	if !known {
+		// Write everything and let the WHERE clause refuse what must be
+		// refused.
+		q, args = fullUpdateSQL, append(orderValues(o), o.Version)
 	} else {
-		lines = !linesEqual(snap.Lines, o.Lines)
-		q = partialUpdateSQL(partialKey{changed: changed, lines: lines, id: id})
+		changed, fixed := diffColumns(o, &snap.o)
+		if fixed {
+			return fmt.Errorf("pgstore: update order %s: %w", o.ID, errFixedColumns())
+		}
+		lines, floor = !linesEqual(snap.o.Lines, o.Lines), snap.floor
+		q = partialUpdateSQL(partialKey{changed: changed, lines: lines})
 		args = make([]any, 0, 2+bits.OnesCount64(changed)+13)
 		args = append(args, o.ID, o.Version)
 		for i := range orderColumns {
@@ -557,16 +584,10 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	if lines {
 		args = append(append(args, int32(len(o.Lines))), toArrays(o.Lines).args()...)
 	}
-	n, err := t.write(ctx, "update order "+o.ID, q, args, id)
-	if err != nil {
-		return err
-	}
-	if n == 1 {
-		o.Version++
-		t.remember(o)
-		return nil
-	}
-	return t.whyNotUpdated(ctx, o)
+	t.pending = append(t.pending, stmt{what: "update order " + o.ID, sql: q, args: args})
+	o.Version++
+	t.remember(o, floor)
+	return nil
 }
 
 func b2i(b bool) int {
@@ -574,38 +595,6 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// whyNotUpdated tells a missing order from a stale version from an
-// attempt to change a fixed column.
-func (t *Tx) whyNotUpdated(ctx context.Context, o *oms.Order) error {
-	var (
-		version   int64
-		key       oms.ExternalKey
-		chType    string
-		createdAt time.Time
-		found     bool
-	)
-	err := t.roundTrip(ctx, stmt{what: "check order " + o.ID,
-		sql:  "SELECT version, channel_type, channel_id, store, external_id, created_at FROM orders WHERE id = $1",
-		args: []any{o.ID},
-		read: func(br pgx.BatchResults) error {
-			err := br.QueryRow().Scan(&version, &chType, &key.Channel.ID, &key.Store, &key.ExternalID, &createdAt)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return nil
-			}
-			found = err == nil
-			return err
-		}})
-	switch {
-	case err != nil:
-		return err
-	case !found:
-		return notFound(o.ID)
-	case version != o.Version:
-		return fmt.Errorf("pgstore: order %s at version %d, update from %d: %w", o.ID, version, o.Version, oms.ErrConflict)
-	}
-	return &oms.ValidationError{Field: "external key", Reason: "channel, store, external id and creation time are fixed"}
 }
 
 const historySQL = `INSERT INTO order_history (order_id, at, actor, from_status, to_status, event, reason)
@@ -632,9 +621,11 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 const eventWithIDSQL = `INSERT INTO outbox (type, order_id, event, from_status, to_status, actor, reason, at, channel_type, channel_id, id)
 OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
-// AppendEvent implements oms.Tx. When the unit's Insert or Update drew an
-// id, the insert is deferred like AppendHistory's; otherwise it is sent at
-// once to learn its id.
+// AppendEvent implements oms.Tx and sets e.ID at the call. When the unit
+// holds a spare outbox id the event may take (see seenOrder), the insert
+// is deferred like AppendHistory's; otherwise it is sent at once, after
+// the unit's pending writes, to learn its id. Ids increase in the order
+// events are appended within a unit.
 func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
 	if t.done {
 		return errTxDone
@@ -644,9 +635,7 @@ func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
 	}
 	args := []any{string(e.Type), e.OrderID, string(e.Event), int16(e.From), int16(e.To), e.Actor, e.Reason, e.At,
 		string(e.Channel.Type), e.Channel.ID}
-	if len(t.spareIDs) > 0 {
-		id := t.spareIDs[0]
-		t.spareIDs = t.spareIDs[1:]
+	if id, ok := t.spareFor(e.OrderID); ok {
 		t.pending = append(t.pending, stmt{what: "append event", sql: eventWithIDSQL, args: append(args, id)})
 		e.ID = id
 		return nil
@@ -658,5 +647,31 @@ func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
 		return err
 	}
 	e.ID = id
+	// Drawn after the order's pending UPDATE: later spares are fine too.
+	if s, ok := t.seen[e.OrderID]; ok && s.floor > id {
+		s.floor = id
+		t.seen[e.OrderID] = s
+	}
 	return nil
+}
+
+// spareFor takes the least spare id that an event of the order may have,
+// dropping the spares below it so that ids keep increasing within the
+// unit; false when none is left.
+func (t *Tx) spareFor(orderID string) (int64, bool) {
+	floor := int64(0)
+	if s, ok := t.seen[orderID]; ok {
+		floor = s.floor
+	}
+	i := 0
+	for i < len(t.spareIDs) && t.spareIDs[i] < floor {
+		i++
+	}
+	t.spareIDs = t.spareIDs[i:]
+	if len(t.spareIDs) == 0 {
+		return 0, false
+	}
+	id := t.spareIDs[0]
+	t.spareIDs = t.spareIDs[1:]
+	return id, true
 }

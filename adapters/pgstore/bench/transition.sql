@@ -30,9 +30,10 @@ CROSS JOIN LATERAL (SELECT array_agg(product_id ORDER BY pos) AS product_id, arr
 \endif
 -- pgstore sends only the columns that changed for an order it read in the
 -- unit: for hold/resume from Draft that is status and updated_at (held_from
--- stays 0), plus the version bump and check. (It also draws the outbox id
--- with nextval in this UPDATE's RETURNING clause and inserts the event with
--- it; here the identity default draws it in the INSERT.)
+-- stays 0), plus the version bump and check. (It sends the UPDATE with the
+-- INSERTs and COMMIT, inside a WITH whose SELECT raises if no row matched;
+-- it draws the outbox id with nextval in the SELECT above and inserts the
+-- event with it; here the identity default draws it in the INSERT.)
 UPDATE orders SET status = :to, updated_at = now(), version = version + 1
 WHERE id = :r_id AND version = :r_version;
 INSERT INTO order_history (order_id, at, actor, from_status, to_status, event, reason)
