@@ -40,9 +40,14 @@ type Config struct {
 	// string instead of HTTP Basic, for servers that drop the Authorization
 	// header. Zero: HTTP Basic.
 	QueryStringAuth bool
-	// AllowInsecureHTTP permits credentials over plain http to hosts other
-	// than loopback. Zero: plain http only to loopback (tests, local dev);
-	// WooCommerce itself refuses Basic and query keys over plain http.
+	// AllowInsecureHTTP lets a plain http:// site URL through: the
+	// consumer key and secret then travel in the clear (HTTP Basic or the
+	// query string), loopback included. A real WooCommerce site ignores
+	// them without HTTPS (it wants OAuth 1.0a there, which this client
+	// does not implement), unless a TLS-terminating proxy stands in front
+	// of it and WordPress is told so; it is meant for tests
+	// (woocommercetest.WithTLSProxy). Zero: a plain http URL is refused
+	// with a *ConfigError.
 	AllowInsecureHTTP bool
 	// RetryMax is how many times a failed request is retried. Zero: 4.
 	// Negative: never retry.
@@ -91,25 +96,27 @@ type Client struct {
 // another host or to https from http is followed without them (and then
 // usually fails with ErrUnauthorized), so give the final URL.
 //
-// It fails with ErrInvalidOptions if the URL is not absolute http(s), holds
-// user info, or is plain http to a non-loopback host without
-// Config.AllowInsecureHTTP, or if a credential is empty.
+// It fails with a *ConfigError (errors.Is ErrInvalidOptions) if a
+// credential is empty, or the URL is not absolute https, holds user info,
+// or is plain http without Config.AllowInsecureHTTP: the keys are never
+// sent in the clear by default, not even to loopback.
 func NewClient(siteURL, consumerKey, consumerSecret string, cfg Config) (*Client, error) {
 	if consumerKey == "" || consumerSecret == "" {
-		return nil, fmt.Errorf("%w: consumer key and secret are required", ErrInvalidOptions)
+		return nil, &ConfigError{Field: "credentials", Reason: "consumer key and secret are required"}
 	}
 	u, err := url.Parse(strings.TrimSpace(siteURL))
 	if err != nil {
-		return nil, fmt.Errorf("%w: site URL: %v", ErrInvalidOptions, err)
+		return nil, &ConfigError{Field: "site URL", Reason: err.Error()}
 	}
 	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-		return nil, fmt.Errorf("%w: site URL must be absolute http(s), got %q", ErrInvalidOptions, u.Redacted())
+		return nil, &ConfigError{Field: "site URL", Reason: fmt.Sprintf("must be absolute https, got %q", u.Redacted())}
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%w: site URL must not carry user info", ErrInvalidOptions)
+		return nil, &ConfigError{Field: "site URL", Reason: "must not carry user info"}
 	}
-	if u.Scheme == "http" && !cfg.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("%w: credentials over plain http to %s (use https, or Config.AllowInsecureHTTP)", ErrInvalidOptions, u.Host)
+	if u.Scheme == "http" && !cfg.AllowInsecureHTTP {
+		return nil, &ConfigError{Field: "site URL", Insecure: true, Reason: fmt.Sprintf(
+			"plain http to %s would send the consumer key and secret in the clear, and WooCommerce ignores them there: use https (Config.AllowInsecureHTTP is for tests)", u.Host)}
 	}
 	u.RawQuery, u.Fragment = "", ""
 	p := strings.TrimRight(u.Path, "/")
@@ -194,14 +201,6 @@ func NewClient(siteURL, consumerKey, consumerSecret string, cfg Config) (*Client
 
 // BaseURL returns the API base (site URL + /wp-json/wc/v3/).
 func (c *Client) BaseURL() string { return c.base.String() }
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // Response wraps the HTTP answer of a call with WooCommerce's pagination
 // headers. Its Body is already read and closed.

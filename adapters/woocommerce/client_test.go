@@ -74,10 +74,17 @@ func TestNewClientRefusesBadInput(t *testing.T) {
 		{"ftp://shop.example.com", "ck", "cs", woocommerce.Config{}},
 		{"https://user:pw@shop.example.com", "ck", "cs", woocommerce.Config{}},
 		{"http://shop.example.com", "ck", "cs", woocommerce.Config{}},
+		{"http://127.0.0.1:8080", "ck", "cs", woocommerce.Config{}}, // loopback too: the keys would still travel in the clear
+		{"http://localhost", "ck", "cs", woocommerce.Config{QueryStringAuth: true}},
 	} {
 		_, err := woocommerce.NewClient(tc.url, tc.key, tc.secret, tc.cfg)
-		if !errors.Is(err, woocommerce.ErrInvalidOptions) {
-			t.Errorf("NewClient(%q, %q, %q) err = %v, want ErrInvalidOptions", tc.url, tc.key, tc.secret, err)
+		var ce *woocommerce.ConfigError
+		if !errors.Is(err, woocommerce.ErrInvalidOptions) || !errors.As(err, &ce) {
+			t.Errorf("NewClient(%q, %q, %q) err = %v, want a *ConfigError wrapping ErrInvalidOptions", tc.url, tc.key, tc.secret, err)
+			continue
+		}
+		if insecure := strings.HasPrefix(tc.url, "http:"); ce.Insecure != insecure {
+			t.Errorf("NewClient(%q): Insecure = %v, want %v (%v)", tc.url, ce.Insecure, insecure, err)
 		}
 	}
 	for _, ok := range []struct {
@@ -88,7 +95,7 @@ func TestNewClientRefusesBadInput(t *testing.T) {
 		{"https://shop.example.com", woocommerce.Config{}, "https://shop.example.com/wp-json/wc/v3/"},
 		{"https://example.com/shop/", woocommerce.Config{}, "https://example.com/shop/wp-json/wc/v3/"},
 		{"https://example.com/wp-json/wc/v3", woocommerce.Config{}, "https://example.com/wp-json/wc/v3/"},
-		{"http://127.0.0.1:8080", woocommerce.Config{}, "http://127.0.0.1:8080/wp-json/wc/v3/"},
+		{"http://127.0.0.1:8080", woocommerce.Config{AllowInsecureHTTP: true}, "http://127.0.0.1:8080/wp-json/wc/v3/"},
 		{"http://shop.lan", woocommerce.Config{AllowInsecureHTTP: true}, "http://shop.lan/wp-json/wc/v3/"},
 	} {
 		c, err := woocommerce.NewClient(ok.url, "ck", "cs", ok.cfg)
@@ -122,23 +129,21 @@ func TestAuthBasicAndQueryString(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		query bool
-		tls   bool
+		opt   woocommercetest.Option
 		want  string
 	}{
-		{"basic over https", false, true, "basic"},
-		{"basic over loopback http", false, false, "basic"},
-		{"query string", true, false, "query"},
+		{"basic over https", false, woocommercetest.WithTLS(), "basic"},
+		{"query string over https", true, woocommercetest.WithTLS(), "query"},
+		{"basic behind a TLS proxy", false, woocommercetest.WithTLSProxy(), "basic"},
+		{"query string behind a TLS proxy", true, woocommercetest.WithTLSProxy(), "query"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var opts []woocommercetest.Option
-			if tc.tls {
-				opts = append(opts, woocommercetest.WithTLS())
-			}
-			srv := woocommercetest.NewServer(t, opts...)
+			srv := woocommercetest.NewServer(t, tc.opt)
 			srv.GenerateOrders(3, woocommercetest.Generator{Seed: 1})
 			cfg := fastConfig()
 			cfg.QueryStringAuth = tc.query
+			cfg.AllowInsecureHTTP = strings.HasPrefix(srv.URL, "http:")
 			c := newClient(t, srv, cfg)
 			orders, resp, err := c.Orders.List(context.Background(), nil)
 			if err != nil {
@@ -155,12 +160,47 @@ func TestAuthBasicAndQueryString(t *testing.T) {
 	}
 }
 
+// A site on plain http takes no keys (WooCommerce wants OAuth 1.0a there):
+// the client refuses such a URL unless told otherwise, and the fake, like
+// a real site, answers keys sent in the clear as an anonymous request.
+func TestPlainHTTPSendsNoKeys(t *testing.T) {
+	t.Parallel()
+	srv := woocommercetest.NewServer(t, woocommercetest.WithPlainHTTP())
+	srv.AddOrder(woocommercetest.Order{ID: 1, Status: "processing"})
+	var ce *woocommerce.ConfigError
+	if _, err := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, fastConfig()); !errors.As(err, &ce) || !ce.Insecure {
+		t.Fatalf("NewClient(%s) = %v, want an insecure *ConfigError", srv.URL, err)
+	}
+	if len(srv.Requests()) != 0 {
+		t.Fatalf("a refused client reached the site: %+v", srv.Requests())
+	}
+	for _, query := range []bool{false, true} {
+		cfg := fastConfig()
+		cfg.AllowInsecureHTTP, cfg.QueryStringAuth = true, query
+		c := newClient(t, srv, cfg)
+		_, _, err := c.Orders.List(context.Background(), nil)
+		var apiErr *woocommerce.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code != "woocommerce_rest_cannot_view" ||
+			!errors.Is(err, woocommerce.ErrUnauthorized) {
+			t.Fatalf("query %v: List over plain http = %v, want 401 woocommerce_rest_cannot_view", query, err)
+		}
+		_, _, err = c.Orders.UpdateStatus(context.Background(), 1, "completed")
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code != "woocommerce_rest_cannot_edit" {
+			t.Fatalf("query %v: UpdateStatus over plain http = %v, want 401 woocommerce_rest_cannot_edit", query, err)
+		}
+	}
+	if got := srv.OrderStatus(1); got != "processing" {
+		t.Fatalf("an update over plain http was applied: %s", got)
+	}
+}
+
 func TestAuthFailureIsTypedAndRedacted(t *testing.T) {
 	t.Parallel()
 	srv := woocommercetest.NewServer(t)
 	for _, query := range []bool{false, true} {
 		cfg := fastConfig()
 		cfg.QueryStringAuth = query
+		cfg.HTTPClient = srv.HTTPClient()
 		var logs logBuffer
 		cfg.Logger = logs.logger()
 		secret := "cs_wrong_secret_value_42"
@@ -182,7 +222,7 @@ func TestAuthFailureIsTypedAndRedacted(t *testing.T) {
 		assertNoSecret(t, secret, err, apiErr.Response, logs.String())
 	}
 	// No credentials reaching the server at all (e.g. stripped by a proxy).
-	resp, err := http.Get(srv.URL + "/wp-json/wc/v3/orders")
+	resp, err := srv.HTTPClient().Get(srv.URL + "/wp-json/wc/v3/orders")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,9 +346,11 @@ func TestNonEmptyBasePath(t *testing.T) {
 		t.Errorf("request outside the base path: %s %s", r.Method, r.URL.Path)
 		http.NotFound(w, r)
 	})
-	hs := httptest.NewServer(mux)
+	hs := httptest.NewTLSServer(mux)
 	t.Cleanup(hs.Close)
-	c, err := woocommerce.NewClient(hs.URL+"/sub/dir/", "ck", "cs", fastConfig())
+	cfg := fastConfig()
+	cfg.HTTPClient = hs.Client()
+	c, err := woocommerce.NewClient(hs.URL+"/sub/dir/", "ck", "cs", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

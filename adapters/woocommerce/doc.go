@@ -32,6 +32,9 @@
 // once with an *Error that carries it (a channels.RetryHinter), and the
 // sync engine waits that long before its own next attempt. Credentials are added to each request at the last moment, so
 // they never show in error text, logs or the *http.Response kept in errors.
+// They go only over HTTPS: a plain http site URL is refused with a
+// *ConfigError unless Config.AllowInsecureHTTP (for tests), since the keys
+// would travel in the clear and WooCommerce ignores them there.
 //
 // Decoding follows the real payloads: amounts are strings (and
 // line_items[].price a JSON number) read into exact decimals, SKUs may be

@@ -44,6 +44,25 @@ var (
 	ErrDecode = errors.New("woocommerce: cannot decode record")
 )
 
+// ConfigError is NewClient's refusal of its arguments: which one and why.
+// errors.As target: *ConfigError; it wraps ErrInvalidOptions.
+type ConfigError struct {
+	// Field names the argument: "credentials" or "site URL".
+	Field string
+	// Reason says what is wrong with it.
+	Reason string
+	// Insecure marks a plain http site URL refused because the keys would
+	// travel in the clear (see Config.AllowInsecureHTTP).
+	Insecure bool
+}
+
+// Error says which argument is wrong and why: "woocommerce: invalid site
+// URL: must not carry user info".
+func (e *ConfigError) Error() string { return "woocommerce: invalid " + e.Field + ": " + e.Reason }
+
+// Unwrap returns ErrInvalidOptions.
+func (e *ConfigError) Unwrap() error { return ErrInvalidOptions }
+
 // Error is an error answer from the WooCommerce REST API, decoded from its
 // body {"code","message","data":{"status"}}. Use errors.As(err, &e) with
 // e of type *Error; errors.Is(err, ErrNotFound) and the other kinds work too.

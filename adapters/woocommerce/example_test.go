@@ -23,7 +23,7 @@ func Example() {
 		woocommercetest.Order{Status: "on-hold", Currency: "RON", Total: "10.00"},
 	)
 
-	client, err := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, woocommerce.Config{})
+	client, err := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, woocommerce.Config{HTTPClient: srv.HTTPClient()})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -65,7 +65,7 @@ func ExampleProductsService_Batch() {
 	defer srv.Close()
 	mug := srv.AddProduct(woocommercetest.Product{Name: "Mug", SKU: "MUG-1", RegularPrice: "10.00"})
 
-	client, _ := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, woocommerce.Config{})
+	client, _ := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, woocommerce.Config{HTTPClient: srv.HTTPClient()})
 	res, err := client.Products.Batch(context.Background(), woocommerce.BatchRequest{
 		Update: []woocommerce.ProductWrite{
 			{ID: mug.ID, RegularPrice: woocommerce.Ptr(decimal.RequireFromString("12.50")), ManageStock: woocommerce.Ptr(true), StockQuantity: woocommerce.Ptr(int64(4))},
@@ -135,7 +135,7 @@ func BenchmarkOrdersListAll(b *testing.B) {
 		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
 			srv := woocommercetest.NewServer(b)
 			srv.GenerateOrders(n, woocommercetest.Generator{Seed: 1})
-			client, err := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, woocommerce.Config{})
+			client, err := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, woocommerce.Config{HTTPClient: srv.HTTPClient()})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -81,7 +81,9 @@ func TestListMatchesOracle(t *testing.T) {
 			return c
 		})
 
-		cl, err := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, fastConfig())
+		cfg := fastConfig()
+		cfg.HTTPClient = srv.HTTPClient()
+		cl, err := woocommerce.NewClient(srv.URL, srv.ConsumerKey, srv.ConsumerSecret, cfg)
 		if err != nil {
 			rt.Fatal(err)
 		}

@@ -102,7 +102,7 @@ func TestPerPageAbove100Refused(t *testing.T) {
 	// The fake refuses it too, as WordPress does.
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/wp-json/wc/v3/orders?per_page=101", nil)
 	req.SetBasicAuth(srv.ConsumerKey, srv.ConsumerSecret)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestUnknownRouteIsRestNoRoute(t *testing.T) {
 	srv := woocommercetest.NewServer(t)
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/wp-json/wc/v3/coupons", nil)
 	req.SetBasicAuth(srv.ConsumerKey, srv.ConsumerSecret)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,9 +474,11 @@ func TestWalkWithoutTotalPagesHeader(t *testing.T) {
 		}
 		w.Write([]byte(body))
 	})
-	hs := httptest.NewServer(mux)
+	hs := httptest.NewTLSServer(mux)
 	t.Cleanup(hs.Close)
-	cl, err := woocommerce.NewClient(hs.URL, "ck", "cs", fastConfig())
+	cfg := fastConfig()
+	cfg.HTTPClient = hs.Client()
+	cl, err := woocommerce.NewClient(hs.URL, "ck", "cs", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

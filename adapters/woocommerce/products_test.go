@@ -158,7 +158,7 @@ func TestBatchTooLarge(t *testing.T) {
 	sb.WriteString(`]}`)
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/wp-json/wc/v3/products/batch", strings.NewReader(sb.String()))
 	req.SetBasicAuth(srv.ConsumerKey, srv.ConsumerSecret)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -570,13 +570,13 @@ func TestWebhookDeletedAndTrashedOrders(t *testing.T) {
 // an order "0".
 func TestListOrdersEmptyElements(t *testing.T) {
 	t.Parallel()
-	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	site := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-WP-Total", "3")
 		w.Header().Set("X-WP-TotalPages", "1")
 		_, _ = w.Write([]byte(`[{},null,{"id":5,"status":"processing","line_items":[]}]`))
 	}))
 	defer site.Close()
-	client, err := woocommerce.NewClient(site.URL, "ck", "cs", woocommerce.Config{})
+	client, err := woocommerce.NewClient(site.URL, "ck", "cs", woocommerce.Config{HTTPClient: site.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

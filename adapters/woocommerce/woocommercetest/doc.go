@@ -5,7 +5,8 @@
 // Where to start:
 //
 //   - [NewServer] (in tests; closed at cleanup) or [New] + Close. Give
-//     Server.URL, Server.ConsumerKey and Server.ConsumerSecret to the client.
+//     Server.URL, Server.ConsumerKey, Server.ConsumerSecret and
+//     Server.HTTPClient (the site is HTTPS) to the client.
 //   - Seed with [Server.AddOrder], [Server.GenerateOrders] (or [MakeOrders]
 //     to edit orders before [Server.AddOrders]), [Server.AddProduct] and
 //     [Server.AddCustomer]; change orders as a shop admin with
@@ -28,8 +29,12 @@
 // rest_no_route. Error bodies are WooCommerce's {"code","message","data"}.
 //
 // Credentials are checked on every route (HTTP Basic or consumer_key and
-// consumer_secret in the query). Unlike a real site, the fake accepts them
-// over plain http; use WithTLS to test over HTTPS. It implements no OAuth 1.0a.
+// consumer_secret in the query). The fake serves HTTPS by default (give
+// Server.HTTPClient to the client, it trusts the test certificate). Like
+// a real site, over plain http (WithPlainHTTP) it ignores keys, wanting
+// OAuth 1.0a, which it does not implement, so every request is refused
+// with 401; WithTLSProxy serves plain http that accepts keys, as a site
+// behind a TLS-terminating proxy does.
 //
 // There are no package globals: servers are independent and tests using
 // them may run in parallel.

@@ -40,11 +40,14 @@ type Server struct {
 	// ConsumerKey and ConsumerSecret are the credentials the server accepts.
 	ConsumerKey, ConsumerSecret string
 
-	hs        *httptest.Server
-	prefix    string
-	quit      chan struct{}
-	closeOnce sync.Once
-	hookc     *http.Client
+	hs     *httptest.Server
+	prefix string
+	// keysOverHTTP: the site believes plain http requests came over
+	// HTTPS (WithTLSProxy).
+	keysOverHTTP bool
+	quit         chan struct{}
+	closeOnce    sync.Once
+	hookc        *http.Client
 
 	mu         sync.Mutex
 	loc        *time.Location
@@ -85,7 +88,8 @@ type Option func(*config)
 type config struct {
 	key, secret string
 	prefix      string
-	tls         bool
+	plain       bool // serve plain http
+	proxied     bool // plain http behind a TLS-terminating proxy
 	loc         *time.Location
 	clock       *time.Time
 	statuses    []string
@@ -103,9 +107,25 @@ func WithPathPrefix(prefix string) Option {
 	return func(c *config) { c.prefix = "/" + strings.Trim(prefix, "/") }
 }
 
-// WithTLS serves over HTTPS (httptest's self-signed certificate); give
-// Server.HTTPClient to the client under test.
-func WithTLS() Option { return func(c *config) { c.tls = true } }
+// WithTLS serves over HTTPS with httptest's self-signed certificate (the
+// default); give Server.HTTPClient to the client under test.
+func WithTLS() Option { return func(c *config) { c.plain, c.proxied = false, false } }
+
+// WithPlainHTTP serves plain http, where a real site takes no keys: HTTP
+// Basic and consumer_key/consumer_secret in the query are ignored (as
+// WooCommerce ignores them without HTTPS, expecting OAuth 1.0a, which the
+// fake does not implement), so every API request is refused with 401
+// woocommerce_rest_cannot_view (reads) or woocommerce_rest_cannot_edit
+// (writes); oauth_* parameters are refused with 401
+// woocommerce_rest_authentication_error. It catches a client that sends
+// keys in the clear.
+func WithPlainHTTP() Option { return func(c *config) { c.plain, c.proxied = true, false } }
+
+// WithTLSProxy serves plain http as a site behind a TLS-terminating proxy
+// would see it, WordPress being told the requests came over HTTPS: keys
+// are accepted. Use it to watch the traffic, with a client that allows
+// plain http (woocommerce.Config.AllowInsecureHTTP).
+func WithTLSProxy() Option { return func(c *config) { c.plain, c.proxied = true, true } }
 
 // WithLocation sets the site's time zone, used for the zoneless local date
 // fields. Default: a fixed UTC+02:00 zone, so local and _gmt differ.
@@ -161,10 +181,11 @@ func New(opts ...Option) *Server {
 	if cfg.clock != nil {
 		s.manual, s.clock = true, *cfg.clock
 	}
-	if cfg.tls {
-		s.hs = httptest.NewTLSServer(http.HandlerFunc(s.serve))
-	} else {
+	s.keysOverHTTP = cfg.proxied
+	if cfg.plain {
 		s.hs = httptest.NewServer(http.HandlerFunc(s.serve))
+	} else {
+		s.hs = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	}
 	s.URL = s.hs.URL + s.prefix
 	return s
@@ -178,8 +199,9 @@ func (s *Server) Close() {
 	})
 }
 
-// HTTPClient returns an *http.Client that trusts the server (needed with
-// WithTLS; harmless otherwise). It is a fresh client per call.
+// HTTPClient returns an *http.Client that trusts the server's certificate
+// (needed over HTTPS, the default; harmless otherwise). It is a fresh
+// client per call.
 func (s *Server) HTTPClient() *http.Client {
 	c := *s.hs.Client()
 	return &c
@@ -378,9 +400,23 @@ func (s *Server) match(method string, p []string) (handler, bool) {
 }
 
 // authenticate reads HTTP Basic or consumer_key/consumer_secret query
-// values. It returns whether valid credentials came, or the refusal text
-// for wrong ones. Unlike a real site it accepts them over plain http too.
+// values over HTTPS (or behind WithTLSProxy). It returns whether valid
+// credentials came, or the refusal text for wrong ones. Over plain http
+// it ignores them, as WooCommerce does (it looks for OAuth 1.0a there):
+// the request is anonymous.
 func (s *Server) authenticate(r *http.Request) (ok bool, refusal string) {
+	if r.TLS == nil && !s.keysOverHTTP {
+		q := r.URL.Query()
+		for k := range q {
+			if strings.HasPrefix(k, "oauth_") {
+				return false, "OAuth 1.0a is not implemented by this fake site."
+			}
+		}
+		if strings.HasPrefix(strings.TrimSpace(r.Header.Get("Authorization")), "OAuth ") {
+			return false, "OAuth 1.0a is not implemented by this fake site."
+		}
+		return false, ""
+	}
 	key, secret, basic := r.BasicAuth()
 	if !basic {
 		q := r.URL.Query()

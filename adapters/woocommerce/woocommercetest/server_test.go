@@ -117,7 +117,7 @@ func TestAuthentication(t *testing.T) {
 	do := func(mod func(*http.Request)) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, s.URL+"/wp-json/wc/v3/orders", nil)
 		mod(req)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := s.HTTPClient().Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestTimeoutFaultReleasedOnClose(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		req, _ := http.NewRequest(http.MethodGet, s.URL+"/wp-json/wc/v3/orders", nil)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := s.HTTPClient().Do(req)
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -316,6 +316,69 @@ func TestUpdateOrderKeepsEmptyListsAsArrays(t *testing.T) {
 	for _, want := range []string{`"refunds":[]`, `"taxes":[]`, `"coupon_lines":[]`, `"meta_data":[]`, `"customer_note":"hi"`} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("missing %s in %s", want, raw)
+		}
+	}
+}
+
+// Over plain http a WooCommerce site ignores keys (it wants OAuth 1.0a
+// there): Basic and query-string keys make an anonymous request, refused
+// with WooCommerce's 401 body, and OAuth parameters are refused as not
+// implemented. Behind a TLS-terminating proxy the same keys are accepted.
+func TestPlainHTTPIgnoresKeys(t *testing.T) {
+	t.Parallel()
+	// send requests /orders followed by suffix (an id, a query string).
+	send := func(s *woocommercetest.Server, method, suffix string, basic bool) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.URL+"/wp-json/wc/v3/orders"+suffix, strings.NewReader(`{"status":"completed"}`))
+		if basic {
+			req.SetBasicAuth(s.ConsumerKey, s.ConsumerSecret)
+		}
+		resp, err := s.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	plain := woocommercetest.NewServer(t, woocommercetest.WithPlainHTTP())
+	plain.AddOrder(woocommercetest.Order{ID: 1, Status: "processing"})
+	if !strings.HasPrefix(plain.URL, "http://") {
+		t.Fatalf("URL %s", plain.URL)
+	}
+	keys := "?consumer_key=" + plain.ConsumerKey + "&consumer_secret=" + plain.ConsumerSecret
+	for _, c := range []struct {
+		name, method, suffix string
+		basic                bool
+		code                 string
+	}{
+		{"basic read", http.MethodGet, "", true, "woocommerce_rest_cannot_view"},
+		{"query read", http.MethodGet, keys, false, "woocommerce_rest_cannot_view"},
+		{"basic write", http.MethodPut, "/1", true, "woocommerce_rest_cannot_edit"},
+		{"oauth", http.MethodGet, "?oauth_consumer_key=" + plain.ConsumerKey + "&oauth_signature=x", false, "woocommerce_rest_authentication_error"},
+	} {
+		code, body := send(plain, c.method, c.suffix, c.basic)
+		var e struct {
+			Code string `json:"code"`
+			Data struct {
+				Status int `json:"status"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil || code != 401 || e.Code != c.code || e.Data.Status != 401 {
+			t.Errorf("%s over plain http: %d %s, want 401 %s", c.name, code, body, c.code)
+		}
+	}
+	if st := plain.OrderStatus(1); st != "processing" {
+		t.Fatalf("an update over plain http was applied: %s", st)
+	}
+	proxied := woocommercetest.NewServer(t, woocommercetest.WithTLSProxy())
+	for _, basic := range []bool{true, false} {
+		q := ""
+		if !basic {
+			q = "?consumer_key=" + proxied.ConsumerKey + "&consumer_secret=" + proxied.ConsumerSecret
+		}
+		if code, body := send(proxied, http.MethodGet, q, basic); code != 200 {
+			t.Errorf("behind a TLS proxy (basic %v): %d %s", basic, code, body)
 		}
 	}
 }
