@@ -18,7 +18,15 @@
 //     matching requests) or [Server.SetFaultRates] (random with a seed):
 //     hangs until the client gives up, 429 with Retry-After, 500/503, cut
 //     JSON bodies, and state changes between page reads (Fault.Before).
-//   - Send webhooks with [Server.DeliverWebhook] and [Server.PingWebhook].
+//   - Webhooks: register one with [Server.AddWebhook] (it is pinged) and
+//     the site delivers its own order changes to it, signed, as
+//     WooCommerce does (order.created, order.updated, order.deleted on
+//     the trash or a deletion, order.restored), counting failed
+//     deliveries and disabling the webhook after too many in a row;
+//     [Server.WaitWebhooks] waits for the queue, [Server.WebhookRecords]
+//     lists the attempts. [Server.DeliverWebhook] and
+//     [Server.PingWebhook] send one by hand (forged signatures,
+//     redeliveries).
 //
 // What it serves, below [APIPath]: GET /orders (page, per_page ≤ 100, offset,
 // status, after/before, modified_after/modified_before, dates_are_gmt,

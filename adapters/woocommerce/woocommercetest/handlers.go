@@ -316,10 +316,12 @@ func (s *Server) updateOrder(w http.ResponseWriter, r *http.Request, p []string)
 
 // setStatus changes an order's status as WooCommerce does: date_modified
 // moves, date_paid is set on processing/completed, date_completed on
-// completed. Called locked.
+// completed, and webhooks fire. Called locked.
 func (s *Server) setStatus(rec *orderRec, status string) {
 	now := s.now()
 	o := &rec.o
+	before := o.Status
+	defer s.emitStatus(o.ID, before, status)
 	o.Status = status
 	if (status == "processing" || status == "completed") && o.DatePaidGMT == nil {
 		l, g := s.local(now), gmt(now)

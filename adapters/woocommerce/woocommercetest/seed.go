@@ -129,8 +129,14 @@ func (s *Server) addOrder(in Order) Order {
 	if err != nil {
 		panic(fmt.Sprintf("woocommercetest: AddOrder %d cannot be encoded: %v", o.ID, err))
 	}
+	_, replaced := s.orders[o.ID]
 	s.orders[o.ID] = &orderRec{o: o, raw: raw, created: created, modified: modified}
 	s.version++
+	if replaced {
+		s.emit(TopicOrderUpdated, o.ID)
+	} else {
+		s.emit(TopicOrderCreated, o.ID)
+	}
 	return o.clone()
 }
 
@@ -184,9 +190,10 @@ func (s *Server) fixMeta(m []MetaData) []MetaData {
 }
 
 // UpdateOrder changes an order as the shop's admin would: fn edits a copy,
-// which is stored with date_modified moved to now. It reports false if no
-// order has this id. fn runs under the server lock: it must not call the
-// Server.
+// which is stored with date_modified moved to now, and the webhooks fire
+// (order.updated; order.deleted or order.restored when the status enters
+// or leaves the trash). It reports false if no order has this id. fn runs
+// under the server lock: it must not call the Server.
 func (s *Server) UpdateOrder(id int64, fn func(*Order)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -194,11 +201,13 @@ func (s *Server) UpdateOrder(id int64, fn func(*Order)) bool {
 	if !ok {
 		return false
 	}
+	before := rec.o.Status
 	o := rec.o.clone()
 	fn(&o)
 	o.ID = id
 	rec.o = o
 	s.touch(rec, s.now())
+	s.emitStatus(id, before, o.Status)
 	return true
 }
 
@@ -215,7 +224,8 @@ func (s *Server) SetOrderStatus(id int64, status string) bool {
 	return true
 }
 
-// DeleteOrder removes an order; it reports false for an unknown id.
+// DeleteOrder removes an order (order.deleted fires); it reports false for
+// an unknown id.
 func (s *Server) DeleteOrder(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -224,6 +234,7 @@ func (s *Server) DeleteOrder(id int64) bool {
 	}
 	delete(s.orders, id)
 	s.version++
+	s.emit(TopicOrderDeleted, id)
 	return true
 }
 

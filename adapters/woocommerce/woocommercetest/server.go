@@ -73,6 +73,18 @@ type Server struct {
 	puts         []PutRecord
 	batches      []BatchRecord
 	nextDelivery int64
+
+	// Webhooks (webhook.go): the registered ones, the deliveries waiting
+	// for the delivery goroutine (started by the first AddWebhook) and
+	// the log of attempts.
+	hooks      []*Webhook
+	lastHookID int64
+	hookQueue  []hookEvent
+	hookBusy   bool
+	hookLog    []WebhookRecord
+	hookOnce   sync.Once
+	hookWake   chan struct{}
+	hookDone   chan struct{} // closed when the delivery goroutine ends
 }
 
 type orderRec struct {
@@ -191,10 +203,17 @@ func New(opts ...Option) *Server {
 	return s
 }
 
-// Close releases requests hung by timeout faults and shuts the server down.
+// Close stops webhook deliveries, releases requests hung by timeout faults
+// and shuts the server down.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.quit)
+		s.mu.Lock()
+		done := s.hookDone
+		s.mu.Unlock()
+		if done != nil {
+			<-done // an attempt in flight ends with its context
+		}
 		s.hs.Close()
 	})
 }
