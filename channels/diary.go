@@ -12,7 +12,7 @@ type Outcome string
 const (
 	OutcomeImported  Outcome = "imported"  // a new order
 	OutcomeUpdated   Outcome = "updated"   // an existing order took the shop's status
-	OutcomeUnchanged Outcome = "unchanged" // nothing to do, with a note saying why
+	OutcomeUnchanged Outcome = "unchanged" // nothing to do; the message says why (imports record every one)
 	OutcomePushed    Outcome = "pushed"    // a status or catalogue item reached the shop
 	OutcomeSkipped   Outcome = "skipped"   // deliberately not pushed (unmapped, superseded)
 	OutcomeFailed    Outcome = "failed"    // an error of Kind; the record waits for RetryFailed

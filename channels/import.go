@@ -49,6 +49,16 @@ import (
 // called. Only new orders are reconciled; later edits of an imported
 // order in the shop are not.
 //
+// The diary gets one record per order read, whatever its outcome: an
+// order left unchanged too, with a message saying why (seen already, only
+// other facts changed, no lifecycle move to the shop's status, our own
+// push coming back), so an operator can follow every order a run touched.
+// This is not an option: a record is one small row per order read, written
+// with its page in one batch, and an incremental walk reads only orders
+// changed since the last one (plus a short overlap); a full re-read of a
+// large shop (a lost cursor) writes one row per order once. The Run's
+// counts (Unchanged among them) summarise the same records.
+//
 // The returned Run is the diary entry. The error is non-nil when the run
 // ended early: the shop was unreachable after the retries (errors.Is
 // KindUnreachable), the context ended, or storage failed; the cursor then
@@ -135,8 +145,8 @@ func (e *Engine) importOrders(ctx context.Context, shop Shop, ch Channel) (Run, 
 // ImportOrder imports or updates one shop order outside a run, for push
 // notifications (a webhook) that deliver orders one by one: the same path
 // as ImportOrders, without touching the cursor (the next pull sees the
-// order again and finds nothing to do). Its diary record has RunID 0; a
-// failed record waits for RetryFailed. The error is non-nil only when the
+// order again and finds nothing to do). Its diary record (every outcome,
+// unchanged included) has RunID 0; a failed record waits for RetryFailed. The error is non-nil only when the
 // shop is not configured, ctx ended or storage failed.
 func (e *Engine) ImportOrder(ctx context.Context, shopID string, x ExternalOrder) (Record, error) {
 	shop, ch, err := e.reg.Shop(shopID)
@@ -148,10 +158,8 @@ func (e *Engine) ImportOrder(ctx context.Context, shopID string, x ExternalOrder
 		return rec, err
 	}
 	rec.Shop, rec.Job, rec.At = shop.ID, JobOrders, e.now()
-	if rec.Outcome != OutcomeUnchanged || rec.Message != "" {
-		if err := e.store.AddSyncRecords(ctx, []Record{rec}); err != nil {
-			return rec, fmt.Errorf("channels: write diary: %w", err)
-		}
+	if err := e.store.AddSyncRecords(ctx, []Record{rec}); err != nil {
+		return rec, fmt.Errorf("channels: write diary: %w", err)
 	}
 	if rec.Outcome == OutcomeFailed {
 		e.recordFailed(ctx, rec)
@@ -392,7 +400,9 @@ func (e *Engine) updateExisting(ctx context.Context, shop Shop, x ExternalOrder,
 	rec.OrderID = cur.ID
 	rec.Outcome = OutcomeUnchanged
 	if known && !x.Modified.IsZero() && !x.Modified.After(st.ShopModified) {
-		return rec, nil // seen already (a page read twice, or older than our push)
+		// Seen already: a page read twice, or older than our push.
+		rec.Message = fmt.Sprintf("no change since the last sync (shop modified %s)", x.Modified.UTC().Format(time.RFC3339))
+		return rec, nil
 	}
 	if !known {
 		st = OrderState{Shop: shop.ID, ExternalID: x.ID, OrderID: cur.ID}
@@ -410,7 +420,8 @@ func (e *Engine) updateExisting(ctx context.Context, shop Shop, x ExternalOrder,
 	slug := normSlug(x.Status)
 	switch {
 	case known && slug == normSlug(st.ShopStatus):
-		return rec, save() // other facts changed; the status did not
+		rec.Message = fmt.Sprintf("shop status still %q: other changes in the shop are not imported", x.Status)
+		return rec, save()
 	case st.Pushed != "" && slug == st.Pushed:
 		st.Pushed = ""
 		rec.Message = fmt.Sprintf("shop shows our own push of %q", x.Status)
@@ -429,9 +440,12 @@ func (e *Engine) updateExisting(ctx context.Context, shop Shop, x ExternalOrder,
 		return rec, err
 	}
 	rec.Message = note
-	if changed {
+	switch {
+	case changed:
 		rec.Outcome = OutcomeUpdated
 		rec.Message = fmt.Sprintf("%s → %s (shop %q)", cur.Status, o.Status, x.Status)
+	case note == "":
+		rec.Message = fmt.Sprintf("already %s, as the shop's %q", o.Status, x.Status)
 	}
 	return rec, nil
 }

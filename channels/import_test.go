@@ -624,3 +624,67 @@ func TestImportFeesAndReconciledTotal(t *testing.T) {
 		t.Fatalf("morning check: %+v", w)
 	}
 }
+
+// The diary has one record per order a run reads, whatever happened to it:
+// orders left unchanged too, each with a message saying why, so the
+// records of a run add up to its Done and its counts.
+func TestImportDiaryRecordsEveryOrder(t *testing.T) {
+	e := newEnv(t)
+	e.shop.Add(
+		channelstest.NewOrder("1", "processing", "x@example.com", "A"),
+		channelstest.NewOrder("2", "processing", "x@example.com", "A"),
+		channelstest.NewOrder("3", "on-hold", "x@example.com", "B"),
+		channelstest.NewOrder("4", "processing", "x@example.com", "NOPE"),
+	)
+	check := func(r channels.Run, want map[string]channels.Outcome, why map[string]string) {
+		t.Helper()
+		recs := e.records(channels.RecordFilter{RunID: r.ID})
+		got := map[string]channels.Outcome{}
+		counts := map[channels.Outcome]int{}
+		for _, rec := range recs {
+			got[rec.Key] = rec.Outcome
+			counts[rec.Outcome]++
+			if rec.Outcome == channels.OutcomeUnchanged && !strings.HasPrefix(rec.Message, why[rec.Key]) {
+				t.Errorf("run %d, order %s: unchanged with message %q, want %q…", r.ID, rec.Key, rec.Message, why[rec.Key])
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("run %d records (-want +got):\n%s", r.ID, diff)
+		}
+		if len(recs) != r.Done || counts[channels.OutcomeUnchanged] != r.Unchanged || counts[channels.OutcomeImported] != r.Imported ||
+			counts[channels.OutcomeUpdated] != r.Updated || counts[channels.OutcomeFailed] != r.Failed {
+			t.Fatalf("run %+v does not add up to its %d records %v", r, len(recs), counts)
+		}
+	}
+	r := e.importOK()
+	check(r, map[string]channels.Outcome{"1": channels.OutcomeImported, "2": channels.OutcomeImported,
+		"3": channels.OutcomeImported, "4": channels.OutcomeFailed}, nil)
+
+	// Order 1 changed in the shop but not its status; 2 was set to the
+	// status it had; 3 moved.
+	e.shop.Touch("1")
+	e.shop.SetStatus("2", "processing")
+	e.shop.SetStatus("3", "processing")
+	r = e.importOK()
+	check(r, map[string]channels.Outcome{"1": channels.OutcomeUnchanged, "2": channels.OutcomeUnchanged, "3": channels.OutcomeUpdated},
+		map[string]string{"1": `shop status still "processing"`, "2": `shop status still "processing"`})
+
+	// The cursor lost: every order is read again and recorded again.
+	if err := e.ms.SetSyncCursor(e.ctx, shopID, channels.JobOrders, ""); err != nil {
+		t.Fatal(err)
+	}
+	r = e.importOK()
+	seen := "no change since the last sync"
+	check(r, map[string]channels.Outcome{"1": channels.OutcomeUnchanged, "2": channels.OutcomeUnchanged,
+		"3": channels.OutcomeUnchanged, "4": channels.OutcomeFailed}, map[string]string{"1": seen, "2": seen, "3": seen})
+
+	// A webhook delivering an order we have, unchanged, is recorded too.
+	x, _ := e.shop.Order("1")
+	rec, err := e.eng.ImportOrder(e.ctx, shopID, x)
+	if err != nil || rec.Outcome != channels.OutcomeUnchanged || !strings.HasPrefix(rec.Message, seen) {
+		t.Fatalf("webhook: %+v, %v", rec, err)
+	}
+	if recs := e.records(channels.RecordFilter{Key: "1", Outcome: channels.OutcomeUnchanged}); len(recs) != 3 || recs[0].RunID != 0 {
+		t.Fatalf("order 1's unchanged records: %+v", recs)
+	}
+}
