@@ -45,11 +45,16 @@ const (
 // alone, as the diary shows it; a *SyncError's message says where.
 func (k Kind) Error() string { return string(k) }
 
-// Kinds returns every kind, in a stable order (for reports).
+// Kinds returns every failure kind, in a stable order (for reports).
 func Kinds() []Kind {
 	return []Kind{KindSKUNotFound, KindClientNotCreated, KindPaymentNotMapped, KindUnreachable,
 		KindStatusNotMapped, KindRejected, KindInvalidOrder, KindInternal}
 }
+
+// RecordKinds returns every kind a diary record may carry: the failure
+// kinds, then the flags of records that are not failures
+// (KindTotalMismatch). A store that keeps the diary accepts exactly these.
+func RecordKinds() []Kind { return append(Kinds(), KindTotalMismatch) }
 
 // Sentinel errors for configuration and lookups.
 var (

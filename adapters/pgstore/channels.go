@@ -29,7 +29,7 @@ func kindArg(k channels.Kind) (any, error) {
 	if k == "" {
 		return nil, nil
 	}
-	if !slices.Contains(channels.Kinds(), k) {
+	if !slices.Contains(channels.RecordKinds(), k) {
 		return nil, fmt.Errorf("pgstore: unknown sync kind %q: %w", k, channels.ErrInvalid)
 	}
 	return string(k), nil
@@ -398,7 +398,7 @@ func (s *Store) SyncRuns(ctx context.Context, f channels.RunFilter) ([]channels.
 // SyncRecords implements channels.Store: newest (highest id) first. A
 // filter on a kind that channels does not define matches nothing.
 func (s *Store) SyncRecords(ctx context.Context, f channels.RecordFilter) ([]channels.Record, error) {
-	if f.Kind != "" && !slices.Contains(channels.Kinds(), f.Kind) {
+	if f.Kind != "" && !slices.Contains(channels.RecordKinds(), f.Kind) {
 		return nil, ctx.Err()
 	}
 	var w where

@@ -91,7 +91,7 @@ func TestSyncFailureDocuments(t *testing.T) {
 	}
 }
 
-// Kinds are a PostgreSQL enum holding exactly channels.Kinds(): a kind
+// Kinds are a PostgreSQL enum holding exactly channels.RecordKinds(): a kind
 // added to channels fails here until a migration adds it. An unknown kind
 // is refused before anything is written.
 func TestSyncKindsMatchEnum(t *testing.T) {
@@ -103,13 +103,13 @@ func TestSyncKindsMatchEnum(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
-	for _, k := range channels.Kinds() {
+	for _, k := range channels.RecordKinds() {
 		want = append(want, string(k))
 	}
 	if !slices.Equal(labels, want) {
-		t.Fatalf("sync_kind enum %q, channels.Kinds() %q", labels, want)
+		t.Fatalf("sync_kind enum %q, channels.RecordKinds() %q", labels, want)
 	}
-	for _, k := range channels.Kinds() {
+	for _, k := range channels.RecordKinds() {
 		r := channels.Run{Shop: "ro", Job: channels.JobOrders, ErrKind: k, Err: "x"}
 		if err := s.PutSyncRun(ctx, &r); err != nil {
 			t.Fatalf("kind %q: %v", k, err)

@@ -119,6 +119,21 @@ func StoreConformance(t *testing.T, open func(t *testing.T) channels.Store) {
 	if got, _ := s.SyncRecords(ctx, channels.RecordFilter{}); len(got) != 2 || got[0].ID != 2 {
 		t.Fatalf("records newest first = %+v", got)
 	}
+	// Every kind a record may carry is kept, the flag of an imported order
+	// whose total differs from the shop's included, and found by its kind.
+	for i, k := range channels.RecordKinds() {
+		out := channels.OutcomeFailed
+		if k == channels.KindTotalMismatch {
+			out = channels.OutcomeImported
+		}
+		r := []channels.Record{{Shop: "kinds", Job: channels.JobOrders, Key: fmt.Sprint(i), Outcome: out, Kind: k, At: time.Unix(7, 0)}}
+		if err := s.AddSyncRecords(ctx, r); err != nil {
+			t.Fatalf("record of kind %q: %v", k, err)
+		}
+		if got, err := s.SyncRecords(ctx, channels.RecordFilter{Shop: "kinds", Kind: k}); err != nil || len(got) != 1 || got[0].Outcome != out {
+			t.Fatalf("records of kind %q = %+v, %v", k, got, err)
+		}
+	}
 
 	if ok, _ := s.SyncEventPushed(ctx, 5); ok {
 		t.Fatal("event 5 pushed before marking")
