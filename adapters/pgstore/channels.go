@@ -500,6 +500,8 @@ type orderDoc struct {
 	Tax           string      `json:"tax"`
 	Total         string      `json:"total"`
 	ShippingFee   string      `json:"shipping_fee"`
+	ShippingTax   string      `json:"shipping_tax,omitempty"`
+	Fees          []feeDoc    `json:"fees,omitempty"`
 	PaymentMethod string      `json:"payment_method,omitempty"`
 	Customer      customerDoc `json:"customer"`
 	Billing       oms.Address `json:"billing"`
@@ -516,6 +518,12 @@ type lineDoc struct {
 	UnitPrice string `json:"unit_price"`
 	Tax       string `json:"tax"`
 	TaxRate   string `json:"tax_rate"`
+}
+
+type feeDoc struct {
+	Name  string `json:"name,omitempty"`
+	Total string `json:"total"`
+	Tax   string `json:"tax"`
 }
 
 type customerDoc struct {
@@ -566,6 +574,12 @@ func toOrderDoc(x *channels.ExternalOrder) orderDoc {
 		Currency: x.Currency, Subtotal: x.Subtotal.String(), Discount: x.Discount.String(), Tax: x.Tax.String(),
 		Total: x.Total.String(), ShippingFee: x.ShippingFee.String(), PaymentMethod: x.PaymentMethod,
 		Customer: customerDoc(x.Customer), Billing: x.Billing, Shipping: x.Shipping, Note: x.Note}
+	if !x.ShippingTax.IsZero() {
+		d.ShippingTax = x.ShippingTax.String()
+	}
+	for _, f := range x.Fees {
+		d.Fees = append(d.Fees, feeDoc{Name: f.Name, Total: f.Total.String(), Tax: f.Tax.String()})
+	}
 	if x.Lines != nil {
 		d.Lines = make([]lineDoc, len(x.Lines))
 	}
@@ -601,6 +615,17 @@ func (d orderDoc) external() (channels.ExternalOrder, error) {
 	a.set(&x.Tax, d.Tax)
 	a.set(&x.Total, d.Total)
 	a.set(&x.ShippingFee, d.ShippingFee)
+	if d.ShippingTax != "" { // rows written before fees were kept have none
+		a.set(&x.ShippingTax, d.ShippingTax)
+	}
+	if d.Fees != nil {
+		x.Fees = make([]channels.ExternalFee, len(d.Fees))
+	}
+	for i, f := range d.Fees {
+		x.Fees[i].Name = f.Name
+		a.set(&x.Fees[i].Total, f.Total)
+		a.set(&x.Fees[i].Tax, f.Tax)
+	}
 	if a.err != nil {
 		return channels.ExternalOrder{}, a.err
 	}

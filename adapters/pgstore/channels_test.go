@@ -43,7 +43,8 @@ func TestSyncFailureDocuments(t *testing.T) {
 	at := time.Date(2026, 3, 1, 10, 0, 0, 123456000, time.UTC)
 	x := &channels.ExternalOrder{ID: "77", Number: "#77", Status: "on-hold", Created: at, Modified: at.Add(time.Hour),
 		Currency: "RON", Subtotal: d("100.50"), Discount: d("0.005"), Tax: d("19.095"), Total: d("119.595"),
-		ShippingFee: d("15.00"), PaymentMethod: "bacs",
+		ShippingFee: d("15.00"), ShippingTax: d("2.85"), PaymentMethod: "bacs",
+		Fees:     []channels.ExternalFee{{Name: "Cash on delivery", Total: d("5.00"), Tax: d("0.95")}, {Name: "Loyalty", Total: d("-1.5")}},
 		Customer: channels.Customer{ExternalID: "9", Email: "a@b.ro", Name: "Ana", Company: "SRL", Phone: "07"},
 		Billing:  oms.Address{Name: "Ana", City: "Cluj", Country: "RO"}, Shipping: oms.Address{Line1: "Str. 1"}, Note: "ring twice",
 		Lines: []channels.ExternalLine{{SKU: "A", Name: "Apple", Quantity: 3, Subtotal: d("30.30"), Total: d("30.00"),
