@@ -22,5 +22,7 @@
 //
 // A Store is also a channels.Store (sync cursors, state, failed records
 // and the diary) and keeps the applied discount log that oms.Service.Place
-// writes.
+// writes. NewClients and NewProducts are the reference
+// channels.ClientDirectory and channels.Catalogue in memory, for the sync
+// engine's client auto-creation and SKU lookup.
 package memstore

@@ -54,10 +54,14 @@
 //
 // A Store is also a channels.Store (cursors, sync state, failed records,
 // the diary, pushed events; migration 0003), so one Store serves both
-// oms.Service and channels.New. channels.Engine serialises a shop's job
-// only within its process: to run a job in one process at a time, wrap
-// Engine.RunJob in Store.WithSyncLease (a (shop, job) lease on the
-// database clock that a dead worker loses after its ttl).
+// oms.Service and channels.New. Pass the Store as channels.Config.Leases
+// too: every job run (scheduled, one-shot, retries of failed records) then
+// takes a (shop, job) lease on the database clock (Store.WithSyncLease)
+// that a dead worker loses after its ttl, so two processes never run one
+// shop's job at once. Store.Clients and Store.Products are the reference
+// channels.ClientDirectory and channels.Catalogue on the database
+// (migration 0007): an email belongs to one client, and two processes
+// importing the same buyer create one.
 //
 // Store.Ledger is discount.Ledger on the database (voucher usage;
 // migration 0004): pass it as the discount engine's Usage and commit
