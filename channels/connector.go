@@ -244,6 +244,15 @@ type Catalogue interface {
 	ProductBySKU(ctx context.Context, sku string) (Product, error)
 }
 
+// CatalogueBatch is an optional upgrade of a Catalogue that finds several
+// SKUs in one call (one round trip for a database). The import looks up
+// an order's lines through it when the Catalogue has it, so an order costs
+// the same whatever its number of lines. SKUs it does not know are absent
+// from the map; an error is KindInternal, as for ProductBySKU.
+type CatalogueBatch interface {
+	ProductsBySKU(ctx context.Context, skus []string) (map[string]Product, error)
+}
+
 // ClientDirectory finds the client of an imported order by email and
 // creates one when none exists. It returns an error wrapping
 // ErrInvalidEmail or ErrDuplicateClient when it cannot; any error is a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,6 +93,20 @@ func (e *Engine) importOrders(ctx context.Context, shop Shop, ch Channel) (Run, 
 	if err != nil {
 		return r.finish(ctx, fmt.Errorf("channels: read cursor: %w", err))
 	}
+	// The shop's failed imports, read once: an order imported now clears
+	// its failed record, and only an order that has one costs the delete.
+	// (One failed meanwhile by a webhook keeps its record until
+	// RetryFailed finds it imported: harmless.)
+	failures, err := e.store.SyncFailures(ctx, shopID)
+	if err != nil {
+		return r.finish(ctx, fmt.Errorf("channels: read failed records: %w", err))
+	}
+	failed := make(map[string]bool, len(failures))
+	for _, f := range failures {
+		if f.Job == JobOrders {
+			failed[f.Key] = true
+		}
+	}
 	for {
 		var page OrderPage
 		err := e.retry(ctx, func() error {
@@ -112,7 +127,7 @@ func (e *Engine) importOrders(ctx context.Context, shop Shop, ch Channel) (Run, 
 			if err := ctx.Err(); err != nil {
 				return r.finish(ctx, err)
 			}
-			if err := e.importOne(ctx, r, shop, ch, x, 1); err != nil {
+			if err := e.importOne(ctx, r, shop, ch, x, 1, failed[x.ID]); err != nil {
 				return r.finish(ctx, err)
 			}
 		}
@@ -153,7 +168,7 @@ func (e *Engine) ImportOrder(ctx context.Context, shopID string, x ExternalOrder
 	if err != nil {
 		return Record{}, err
 	}
-	rec, err := e.importRecord(ctx, shop, ch, x, 1)
+	rec, err := e.importRecord(ctx, shop, ch, x, 1, true)
 	if err != nil {
 		return rec, err
 	}
@@ -168,9 +183,10 @@ func (e *Engine) ImportOrder(ctx context.Context, shopID string, x ExternalOrder
 }
 
 // importOne syncs one shop order and records the outcome in the run. Its
-// error is fatal to the run (storage failed, or ctx ended).
-func (e *Engine) importOne(ctx context.Context, r *runner, shop Shop, ch Channel, x ExternalOrder, attempt int) error {
-	rec, err := e.importRecord(ctx, shop, ch, x, attempt)
+// error is fatal to the run (storage failed, or ctx ended). hadFailure
+// says the order may have a failed record to clear.
+func (e *Engine) importOne(ctx context.Context, r *runner, shop Shop, ch Channel, x ExternalOrder, attempt int, hadFailure bool) error {
+	rec, err := e.importRecord(ctx, shop, ch, x, attempt, hadFailure)
 	if err != nil {
 		return err
 	}
@@ -179,8 +195,9 @@ func (e *Engine) importOne(ctx context.Context, r *runner, shop Shop, ch Channel
 }
 
 // importRecord syncs one order under its lock and keeps the failed
-// records in step.
-func (e *Engine) importRecord(ctx context.Context, shop Shop, ch Channel, x ExternalOrder, attempt int) (Record, error) {
+// records in step: a failure is recorded, and a success clears the
+// order's failed record when hadFailure says it may have one.
+func (e *Engine) importRecord(ctx context.Context, shop Shop, ch Channel, x ExternalOrder, attempt int, hadFailure bool) (Record, error) {
 	start := time.Now()
 	lk := e.orderLock(shop.ID, x.ID)
 	lk.Lock()
@@ -201,8 +218,10 @@ func (e *Engine) importRecord(ctx context.Context, shop Shop, ch Channel, x Exte
 		if err := e.store.PutSyncFailure(ctx, f); err != nil {
 			return rec, fmt.Errorf("channels: record failure: %w", err)
 		}
-	} else if err := e.store.DeleteSyncFailure(ctx, shop.ID, JobOrders, rec.Key); err != nil {
-		return rec, fmt.Errorf("channels: clear failure: %w", err)
+	} else if hadFailure {
+		if err := e.store.DeleteSyncFailure(ctx, shop.ID, JobOrders, rec.Key); err != nil {
+			return rec, fmt.Errorf("channels: clear failure: %w", err)
+		}
 	}
 	return rec, nil
 }
@@ -534,6 +553,20 @@ func (e *Engine) lines(ctx context.Context, x ExternalOrder) ([]oms.Line, Kind, 
 		return nil, KindInvalidOrder, "order has no lines"
 	}
 	cur := strings.ToUpper(strings.TrimSpace(x.Currency))
+	var known map[string]Product // from a CatalogueBatch: all lines in one call
+	b, batched := e.cfg.Catalogue.(CatalogueBatch)
+	if batched {
+		skus := make([]string, 0, len(x.Lines))
+		for _, l := range x.Lines {
+			if sku := strings.TrimSpace(l.SKU); sku != "" && !slices.Contains(skus, sku) {
+				skus = append(skus, sku)
+			}
+		}
+		var err error
+		if known, err = b.ProductsBySKU(ctx, skus); err != nil {
+			return nil, KindInternal, fmt.Sprintf("catalogue lookup of %s: %v", strings.Join(skus, ", "), err)
+		}
+	}
 	var missing []string
 	out := make([]oms.Line, 0, len(x.Lines))
 	for i, l := range x.Lines {
@@ -546,13 +579,23 @@ func (e *Engine) lines(ctx context.Context, x ExternalOrder) ([]oms.Line, Kind, 
 			missing = append(missing, sku)
 			continue
 		}
-		p, err := e.cfg.Catalogue.ProductBySKU(ctx, sku)
-		if errors.Is(err, ErrNotFound) {
-			missing = append(missing, sku)
-			continue
-		}
-		if err != nil {
-			return nil, KindInternal, fmt.Sprintf("catalogue lookup of %s: %v", sku, err)
+		var p Product
+		if batched {
+			var ok bool
+			if p, ok = known[sku]; !ok {
+				missing = append(missing, sku)
+				continue
+			}
+		} else {
+			var err error
+			p, err = e.cfg.Catalogue.ProductBySKU(ctx, sku)
+			if errors.Is(err, ErrNotFound) {
+				missing = append(missing, sku)
+				continue
+			}
+			if err != nil {
+				return nil, KindInternal, fmt.Sprintf("catalogue lookup of %s: %v", sku, err)
+			}
 		}
 		if l.Quantity <= 0 {
 			return nil, KindInvalidOrder, fmt.Sprintf("line %d (%s): quantity %d", i+1, sku, l.Quantity)

@@ -688,3 +688,26 @@ func TestImportDiaryRecordsEveryOrder(t *testing.T) {
 		t.Fatalf("order 1's unchanged records: %+v", recs)
 	}
 }
+
+// An order that failed and imports in a later run (the shop fixed it)
+// loses its failed record there, without RetryFailed; orders that never
+// failed cost no delete (the run reads the failed records once).
+func TestLaterRunClearsFailedRecord(t *testing.T) {
+	e := newEnv(t)
+	e.shop.Add(channelstest.NewOrder("1", "processing", "a@example.com", "NEW"),
+		channelstest.NewOrder("2", "processing", "b@example.com", "A"))
+	if r := e.importOK(); r.Imported != 1 || r.Failed != 1 {
+		t.Fatalf("first run = %+v", r)
+	}
+	if f, _ := e.eng.Failed(e.ctx, shopID); len(f) != 1 || f[0].Key != "1" {
+		t.Fatalf("failed = %+v", f)
+	}
+	e.cat.Add(channels.Product{SKU: "NEW", Name: "New"})
+	e.shop.Touch("1")
+	if r := e.importOK(); r.Imported != 1 || r.Failed != 0 {
+		t.Fatalf("second run = %+v", r)
+	}
+	if f, _ := e.eng.Failed(e.ctx, shopID); len(f) != 0 {
+		t.Fatalf("failed record kept after the order imported: %+v", f)
+	}
+}

@@ -122,7 +122,7 @@ func (e *Engine) retryJob(ctx context.Context, shop Shop, ch Channel, j Job, rec
 				}
 				x = fresh
 			}
-			if err := e.importOne(ctx, r, shop, ch, x, f.Attempts+1); err != nil {
+			if err := e.importOne(ctx, r, shop, ch, x, f.Attempts+1, true); err != nil {
 				return r.finish(ctx, err)
 			}
 		}

@@ -30,8 +30,9 @@ type product struct {
 }
 
 var (
-	_ channels.Catalogue     = (*Products)(nil)
-	_ channels.ProductLister = (*Products)(nil)
+	_ channels.Catalogue      = (*Products)(nil)
+	_ channels.CatalogueBatch = (*Products)(nil)
+	_ channels.ProductLister  = (*Products)(nil)
 )
 
 // NewProducts returns an empty table.
@@ -86,6 +87,23 @@ func (t *Products) ProductBySKU(ctx context.Context, sku string) (channels.Produ
 		return channels.Product{}, fmt.Errorf("memstore: product SKU %q: %w", sku, channels.ErrNotFound)
 	}
 	return p.p, nil
+}
+
+// ProductsBySKU implements channels.CatalogueBatch: the products with
+// these exact SKUs; unknown SKUs are absent from the map.
+func (t *Products) ProductsBySKU(ctx context.Context, skus []string) (map[string]channels.Product, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make(map[string]channels.Product, len(skus))
+	for _, sku := range skus {
+		if p, ok := t.bySKU[sku]; ok {
+			out[sku] = p.p
+		}
+	}
+	return out, nil
 }
 
 // ListProducts implements channels.ProductLister: every product by SKU

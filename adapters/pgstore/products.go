@@ -19,8 +19,9 @@ import (
 type Products struct{ s *Store }
 
 var (
-	_ channels.Catalogue     = (*Products)(nil)
-	_ channels.ProductLister = (*Products)(nil)
+	_ channels.Catalogue      = (*Products)(nil)
+	_ channels.CatalogueBatch = (*Products)(nil)
+	_ channels.ProductLister  = (*Products)(nil)
 )
 
 // Products returns the store's product table.
@@ -104,4 +105,29 @@ func scanProduct(row pgx.CollectableRow) (channels.FeedProduct, error) {
 	err := row.Scan(&p.SKU, &p.ID, &p.Name, &p.Group, &p.Department, &at)
 	p.Modified = at.UTC()
 	return p, err
+}
+
+// ProductsBySKU implements channels.CatalogueBatch: the products with
+// these exact SKUs in one query; unknown SKUs are absent from the map.
+func (t *Products) ProductsBySKU(ctx context.Context, skus []string) (map[string]channels.Product, error) {
+	out := make(map[string]channels.Product, len(skus))
+	if len(skus) == 0 {
+		return out, ctx.Err()
+	}
+	var found []channels.FeedProduct
+	err := t.s.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, "SELECT sku, id, name, grp, department, updated_at FROM products WHERE sku = ANY($1)", skus)
+		if err != nil {
+			return err
+		}
+		found, err = pgx.CollectRows(rows, scanProduct)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: products by SKU: %w", err)
+	}
+	for _, p := range found {
+		out[p.Product.SKU] = p.Product
+	}
+	return out, nil
 }
