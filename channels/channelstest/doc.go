@@ -6,7 +6,9 @@
 // Feed.
 //
 // StoreConformance is the check any channels.Store implementation runs
-// (adapters/memstore does).
+// (adapters/memstore and adapters/pgstore do); DirectoryConformance and
+// CatalogueConformance are the checks of a client directory and of a
+// product table (memstore's and pgstore's Clients and Products run them).
 //
 // Start with NewShop, Add orders, pass Shop.Connector to the engine's
 // Config.Connect, then script the shop's side (SetStatus, Inject faults)
