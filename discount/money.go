@@ -1,9 +1,7 @@
 package discount
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -22,18 +20,10 @@ func MinorUnits(code string) int32 { return currency.MinorUnits(normCurrency(cod
 // active ISO 4217 code.
 func KnownCurrency(code string) bool { return currency.Known(normCurrency(code)) }
 
-func normCurrency(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+func normCurrency(code string) string { return currency.Norm(code) }
 
 // checkCurrency returns why code cannot be a currency, or "".
-func checkCurrency(code string) string {
-	switch {
-	case strings.TrimSpace(code) == "":
-		return "empty"
-	case !KnownCurrency(code):
-		return fmt.Sprintf("%q is not an ISO 4217 code", code)
-	}
-	return ""
-}
+func checkCurrency(code string) string { return currency.Problem(code) }
 
 // Allocate splits amount over parts in proportion to weights, in whole minor
 // units (exp decimals), by the largest-remainder method: each part gets the

@@ -1,9 +1,6 @@
 package pricing
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/azuvio/omnisales/internal/currency"
 )
 
@@ -18,15 +15,7 @@ func MinorUnits(code string) int32 { return currency.MinorUnits(normCurrency(cod
 // active ISO 4217 code.
 func KnownCurrency(code string) bool { return currency.Known(normCurrency(code)) }
 
-func normCurrency(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+func normCurrency(code string) string { return currency.Norm(code) }
 
 // checkCurrency returns why code cannot be a currency, or "".
-func checkCurrency(code string) string {
-	switch {
-	case strings.TrimSpace(code) == "":
-		return "empty"
-	case !KnownCurrency(code):
-		return fmt.Sprintf("%q is not an ISO 4217 code", code)
-	}
-	return ""
-}
+func checkCurrency(code string) string { return currency.Problem(code) }

@@ -4,6 +4,11 @@
 // discount) and oms agree on one table without importing each other.
 package currency
 
+import (
+	"fmt"
+	"strings"
+)
+
 // minor maps every active ISO 4217 code (including funds codes such as CLF
 // and UYW, but not precious metals or testing codes) to its minor units,
 // as the ISO 4217 list publishes them (amendment 179, 2025).
@@ -41,4 +46,19 @@ func MinorUnits(code string) int32 {
 		return n
 	}
 	return 2
+}
+
+// Norm returns code trimmed and upper-cased, the form the table uses.
+func Norm(code string) string { return strings.ToUpper(strings.TrimSpace(code)) }
+
+// Problem returns why code (trimmed, any letter case) cannot be a
+// currency, or "" when it is an active ISO 4217 code.
+func Problem(code string) string {
+	switch n := Norm(code); {
+	case n == "":
+		return "empty"
+	case !Known(n):
+		return fmt.Sprintf("%q is not an ISO 4217 code", code)
+	}
+	return ""
 }

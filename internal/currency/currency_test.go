@@ -28,3 +28,14 @@ func TestTable(t *testing.T) {
 		}
 	}
 }
+
+func TestProblem(t *testing.T) {
+	for code, want := range map[string]string{" ron ": "", "JPY": "", "": "empty", "  ": "empty", "XYZ": `"XYZ" is not an ISO 4217 code`} {
+		if got := Problem(code); got != want {
+			t.Errorf("Problem(%q) = %q, want %q", code, got, want)
+		}
+	}
+	if Norm(" eur\t") != "EUR" {
+		t.Error("Norm does not trim and upper-case")
+	}
+}
