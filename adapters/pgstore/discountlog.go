@@ -99,45 +99,35 @@ func (t *Tx) AppendDiscountLog(ctx context.Context, rows []discount.LogRow) erro
 // discountLogQuery builds the DiscountLog statement: the SQL text depends
 // only on which filters are set, every value is a parameter.
 func discountLogQuery(f oms.DiscountLogFilter) (string, []any) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var w where
 	if f.Order != "" {
-		where = append(where, "order_id = "+arg(f.Order))
+		w.add("order_id = ?", f.Order)
 	}
 	if f.Client != "" {
-		where = append(where, "client_id = "+arg(string(f.Client)))
+		w.add("client_id = ?", string(f.Client))
 	}
 	if f.Rule != 0 {
-		where = append(where, "rule = "+arg(int64(f.Rule)))
+		w.add("rule = ?", int64(f.Rule))
 	}
 	if f.Channel != 0 {
-		where = append(where, "channel_id = "+arg(int64(f.Channel)))
+		w.add("channel_id = ?", int64(f.Channel))
 	}
 	if f.Voucher != "" {
 		// The constant predicate lets the planner use the partial index.
-		where = append(where, "voucher = "+arg(f.Voucher)+" AND voucher <> ''")
+		w.add("voucher = ? AND voucher <> ''", f.Voucher)
 	}
 	if !f.From.IsZero() {
-		where = append(where, "at >= "+arg(f.From))
+		w.add("at >= ?", f.From)
 	}
 	if !f.To.IsZero() {
-		where = append(where, "at < "+arg(f.To))
+		w.add("at < ?", f.To)
 	}
-	var b strings.Builder
-	b.WriteString("SELECT " + discountLogColumns + " FROM discount_log")
-	if len(where) > 0 {
-		b.WriteString("\nWHERE ")
-		b.WriteString(strings.Join(where, " AND "))
-	}
-	b.WriteString("\nORDER BY seq")
+	q := "SELECT " + discountLogColumns + " FROM discount_log" + w.sql() + " ORDER BY seq"
 	if f.Limit > 0 {
-		b.WriteString(" LIMIT " + arg(int64(f.Limit)))
+		w.args = append(w.args, int64(f.Limit))
+		q += " LIMIT $" + strconv.Itoa(len(w.args))
 	}
-	return b.String(), args
+	return q, w.args
 }
 
 // DiscountLog implements oms.DiscountLogReader: the rows that match f

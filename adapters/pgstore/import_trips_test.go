@@ -7,10 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/azuvio/omnisales/adapters/pgstore"
-	"github.com/azuvio/omnisales/adapters/pgstore/pgtest"
 	"github.com/azuvio/omnisales/channels"
 	"github.com/azuvio/omnisales/channels/channelstest"
 	"github.com/azuvio/omnisales/oms"
@@ -25,22 +21,7 @@ import (
 func TestImportRoundTrips(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pc, err := pgxpool.ParseConfig(pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	trips := &tripCounter{}
-	pc.ConnConfig.Tracer = trips
-	pc.MaxConns = 1
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	s := pgstore.New(pool)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, trips := tracedStore(t)
 	reg := channels.NewRegistry()
 	if err := reg.SetChannel(channels.Channel{ID: 3, Type: oms.ChannelWooCommerce, Name: "Web shop"}); err != nil {
 		t.Fatal(err)

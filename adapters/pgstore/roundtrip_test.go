@@ -31,11 +31,10 @@ func (c *tripCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tr
 func (c *tripCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (c *tripCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// TestRoundTrips pins the round trips of the write paths (after the
-// statement cache is warm): an imported order costs the same whatever its
-// number of lines, and so does an order placed with its discount log.
-func TestRoundTrips(t *testing.T) {
-	t.Parallel()
+// tracedStore returns a migrated Store on one connection whose round
+// trips trips counts.
+func tracedStore(t *testing.T) (*pgstore.Store, *tripCounter) {
+	t.Helper()
 	ctx := context.Background()
 	pc, err := pgxpool.ParseConfig(pgtest.DSN(t))
 	if err != nil {
@@ -48,11 +47,21 @@ func TestRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
+	t.Cleanup(pool.Close)
 	s := pgstore.New(pool)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return s, trips
+}
+
+// TestRoundTrips pins the round trips of the write paths (after the
+// statement cache is warm): an imported order costs the same whatever its
+// number of lines, and so does an order placed with its discount log.
+func TestRoundTrips(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, trips := tracedStore(t)
 	svc, err := oms.NewService(s, oms.Config{ApprovalRules: []oms.ApprovalRule{{Name: "big", Threshold: decimal.NewFromInt(1000)}}})
 	if err != nil {
 		t.Fatal(err)
