@@ -489,10 +489,7 @@ func (s *Service) edit(actor Actor, o *Order, fn func(o *Order) error) (bool, er
 	}
 	changed, discounted := linesChanged(before.Lines, o.Lines)
 	if !changed {
-		if !slices.Equal(before.Lines, o.Lines) {
-			// Equal values in new decimals: keep the totals consistent anyway.
-			o.Totals = ComputeTotals(o.Lines, o.Currency, before.Totals.DeliveryFee)
-		}
+		// Totals follow the commercial fields only, so they still hold.
 		return false, o.Check()
 	}
 	if !linesEditable(before.Status, before.HeldFrom) {
