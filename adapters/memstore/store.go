@@ -31,15 +31,6 @@ type Store struct {
 	exts map[string]any
 }
 
-// record is a stored order with its history. The first entries live in
-// the record itself, so a typical order's history costs no allocation and
-// no second map.
-type record struct {
-	o     oms.Order
-	hist  []oms.HistoryEntry
-	first [4]oms.HistoryEntry
-}
-
 type indexKey struct {
 	at time.Time
 	id string
@@ -54,13 +45,6 @@ func (s *Store) row(id int64) *outboxRow {
 		return nil
 	}
 	return &s.outbox[c][(id-1)%chunk]
-}
-
-type outboxRow struct {
-	ev         oms.Event
-	worker     string
-	leaseUntil time.Time
-	acked      bool
 }
 
 var _ oms.Store = (*Store)(nil)
@@ -111,7 +95,7 @@ type Tx struct {
 	undo []func()
 	// prevs keeps the values that updates replaced, reused across units
 	// of work so an update does not allocate a copy of the order.
-	prevs []oms.Order
+	prevs []stored
 	// last is the record this unit touched last: a unit reads, updates
 	// and appends history to one order, so it saves the map lookups.
 	last *record
@@ -119,7 +103,7 @@ type Tx struct {
 
 // rec returns the stored record of order id.
 func (t *Tx) rec(id string) (*record, bool) {
-	if r := t.last; r != nil && r.o.ID == id {
+	if r := t.last; r != nil && r.o.id == id {
 		return r, true
 	}
 	r, ok := t.s.orders[id]
@@ -204,11 +188,11 @@ func (t *Tx) rollback() {
 		switch op.kind {
 		case undoInsert:
 			o := &op.rec.o
-			delete(s.orders, o.ID)
-			if o.ExternalID != "" {
-				delete(s.byExt, o.Key())
+			delete(s.orders, o.id)
+			if o.externalID != "" {
+				delete(s.byExt, oms.ExternalKey{Channel: o.channel, Store: o.store, ExternalID: o.externalID})
 			}
-			k := indexKey{at: o.CreatedAt, id: o.ID}
+			k := indexKey{at: o.createdAt, id: o.id}
 			j := sort.Search(len(s.index), func(i int) bool { return !less(s.index[i], k) })
 			s.index = slices.Delete(s.index, j, j+1)
 		case undoUpdate:
@@ -235,7 +219,7 @@ func (t *Tx) Get(ctx context.Context, id string) (oms.Order, error) {
 	if !ok {
 		return oms.Order{}, notFound(id)
 	}
-	return r.o.Clone(), nil
+	return r.o.toOrder().Clone(), nil
 }
 
 // GetByExternal implements oms.Tx.
@@ -248,7 +232,7 @@ func (s *Store) get(id string) (oms.Order, error) {
 	if !ok {
 		return oms.Order{}, notFound(id)
 	}
-	return r.o.Clone(), nil
+	return r.o.toOrder().Clone(), nil
 }
 
 func (s *Store) getByExternal(k oms.ExternalKey) (oms.Order, error) {
@@ -265,6 +249,9 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 	if o.ID == "" {
 		return &oms.ValidationError{Field: "id", Reason: "empty"}
 	}
+	if err := checkCodes(o); err != nil {
+		return err
+	}
 	if _, dup := s.orders[o.ID]; dup {
 		return fmt.Errorf("memstore: order id %s: %w", o.ID, oms.ErrDuplicate)
 	}
@@ -275,7 +262,8 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 		}
 	}
 	o.Version = 1
-	r := &record{o: o.Clone()}
+	r := new(record)
+	r.o.set(o)
 	r.hist = r.first[:0]
 	s.orders[o.ID] = r
 	t.last = r
@@ -306,11 +294,14 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 		return notFound(o.ID)
 	}
 	cur := &r.o
-	if cur.Version != o.Version {
-		return fmt.Errorf("memstore: order %s at version %d, update from %d: %w", o.ID, cur.Version, o.Version, oms.ErrConflict)
+	if cur.version != o.Version {
+		return fmt.Errorf("memstore: order %s at version %d, update from %d: %w", o.ID, cur.version, o.Version, oms.ErrConflict)
 	}
-	if cur.Key() != o.Key() || !cur.CreatedAt.Equal(o.CreatedAt) {
+	if cur.channel != o.Channel || cur.store != o.Store || cur.externalID != o.ExternalID || !cur.createdAt.Equal(o.CreatedAt) {
 		return &oms.ValidationError{Field: "external key", Reason: "channel, store, external id and creation time are fixed"}
+	}
+	if err := checkCodes(o); err != nil {
+		return err
 	}
 	// Edited in place under the write lock: readers only ever got copies.
 	// The undo log keeps the previous value. Stored slices are never
@@ -319,18 +310,7 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	t.prevs = append(t.prevs, *cur)
 	t.ops = append(t.ops, undoOp{kind: undoUpdate, rec: r, n: len(t.prevs) - 1})
 	o.Version++
-	lines, groups := cur.Lines, cur.Client.Groups
-	*cur = *o
-	if slices.Equal(lines, o.Lines) {
-		cur.Lines = lines
-	} else {
-		cur.Lines = slices.Clone(o.Lines)
-	}
-	if slices.Equal(groups, o.Client.Groups) {
-		cur.Client.Groups = groups
-	} else {
-		cur.Client.Groups = slices.Clone(o.Client.Groups)
-	}
+	cur.set(o)
 	return nil
 }
 
@@ -340,20 +320,28 @@ func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
 	if !ok {
 		return notFound(e.OrderID)
 	}
+	h, err := newHistRow(&e)
+	if err != nil {
+		return err
+	}
 	t.ops = append(t.ops, undoOp{kind: undoHistory, rec: r, n: len(r.hist)})
-	r.hist = append(r.hist, e)
+	r.hist = append(r.hist, h)
 	return nil
 }
 
 // AppendEvent implements oms.Tx.
 func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
+	row, err := newOutboxRow(e)
+	if err != nil {
+		return err
+	}
 	s := t.s
 	s.nextEv++
 	e.ID = s.nextEv
 	if c := int((s.nextEv - 1) / chunk); c == len(s.outbox) {
 		s.outbox = append(s.outbox, new([chunk]outboxRow))
 	}
-	*s.row(e.ID) = outboxRow{ev: *e}
+	*s.row(e.ID) = row
 	t.ops = append(t.ops, undoOp{kind: undoEvent})
 	return nil
 }
@@ -397,8 +385,8 @@ func (s *Store) List(ctx context.Context, f oms.Filter, p oms.Page) (oms.OrderPa
 	}
 	var page oms.OrderPage
 	for i := start; i < len(s.index); i++ {
-		o := &s.orders[s.index[i].id].o
-		if !f.Match(o) {
+		o := s.orders[s.index[i].id].o.toOrder()
+		if !f.Match(&o) {
 			continue
 		}
 		if len(page.Orders) == limit {
@@ -425,7 +413,11 @@ func (s *Store) History(ctx context.Context, orderID string) ([]oms.HistoryEntry
 	if len(r.hist) == 0 {
 		return nil, nil
 	}
-	return slices.Clone(r.hist), nil
+	out := make([]oms.HistoryEntry, len(r.hist))
+	for i := range r.hist {
+		out[i] = r.hist[i].entry(orderID)
+	}
+	return out, nil
 }
 
 // ClaimEvents implements oms.Store.
@@ -451,12 +443,14 @@ func (s *Store) ClaimEvents(ctx context.Context, worker string, limit int, lease
 	var out []oms.Event
 	for id := s.first; id <= s.nextEv && len(out) < limit; id++ {
 		r := s.row(id)
-		if r.acked || (r.worker != "" && now.Before(r.leaseUntil)) {
+		if r.acked || now.Before(r.leaseUntil) {
 			continue
 		}
-		r.worker, r.leaseUntil = worker, now.Add(lease)
-		r.ev.Attempts++
-		out = append(out, r.ev)
+		// The worker's name is not kept: a lease is free when it expires,
+		// whoever held it.
+		r.leaseUntil = now.Add(lease)
+		r.attempts++
+		out = append(out, r.toEvent(id))
 	}
 	return out, nil
 }

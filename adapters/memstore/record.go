@@ -1,0 +1,166 @@
+package memstore
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/azuvio/omnisales/oms"
+)
+
+// record is a stored order with its history. The store keeps every order
+// for the life of the process, so a record's size is what the heap grows
+// by per order: the order is kept as stored (504 bytes, not oms.Order's
+// 872) and the first history rows live in the record itself, so a typical
+// order is one 896-byte object.
+type record struct {
+	o     stored
+	hist  []histRow
+	first [4]histRow
+}
+
+// stored holds the fields of oms.Order. The fields most orders leave empty
+// (addresses, notes, a rejection reason) hang off one pointer that the
+// versions of an order share while they do not change, and the status
+// codes are bytes. toOrder and set convert; TestStoredRoundTrip fills
+// every field of oms.Order so that a field added there and not here fails.
+type stored struct {
+	id, number             string
+	channel                oms.ChannelRef
+	store, externalID, typ string
+	client                 oms.Client
+	lines                  []oms.Line
+	currency               string
+	totals                 oms.Totals
+	paymentMethod, seller  string
+	rare                   *rare
+	approvalRule           string
+	shipment               oms.Shipment
+	paid, refunded         decimal.Decimal
+	createdAt, updatedAt   time.Time
+	deliveredAt            time.Time
+	version                int64
+	status, heldFrom       int8
+	approval               int8
+	approvalRequired       bool
+}
+
+// rare is the part of an order that most orders leave empty.
+type rare struct {
+	billing, shippingTo oms.Address
+	notes, rejectReason string
+}
+
+// histRow is a history entry without the order id (its record's).
+type histRow struct {
+	at            time.Time
+	actor, reason string
+	event         oms.EventName
+	from, to      int8
+}
+
+// toOrder returns the order. Its slices are the stored ones: callers that
+// hand it out clone them (see Clone).
+func (s *stored) toOrder() oms.Order {
+	o := oms.Order{
+		ID: s.id, Number: s.number, Channel: s.channel, Store: s.store, ExternalID: s.externalID, Type: s.typ,
+		Client: s.client, Lines: s.lines, Currency: s.currency, Totals: s.totals, PaymentMethod: s.paymentMethod,
+		Seller: s.seller, Status: oms.Status(s.status), HeldFrom: oms.Status(s.heldFrom),
+		ApprovalRequired: s.approvalRequired, Approval: oms.Approval(s.approval), ApprovalRule: s.approvalRule,
+		Shipment: s.shipment, Paid: s.paid, Refunded: s.refunded,
+		CreatedAt: s.createdAt, UpdatedAt: s.updatedAt, DeliveredAt: s.deliveredAt, Version: s.version,
+	}
+	if r := s.rare; r != nil {
+		o.Billing, o.ShippingTo, o.Notes, o.RejectReason = r.billing, r.shippingTo, r.notes, r.rejectReason
+	}
+	return o
+}
+
+// checkCodes refuses status and approval codes outside the stored contract
+// (the PostgreSQL store's CHECK constraints refuse the same).
+func checkCodes(o *oms.Order) error {
+	switch {
+	case !o.Status.Valid():
+		return &oms.ValidationError{Field: "status", Reason: fmt.Sprintf("unknown status code %d", int(o.Status))}
+	case !o.HeldFrom.Valid():
+		return &oms.ValidationError{Field: "held_from", Reason: fmt.Sprintf("unknown status code %d", int(o.HeldFrom))}
+	case o.Approval < oms.ApprovalRejected || o.Approval > oms.ApprovalApproved:
+		return &oms.ValidationError{Field: "approval", Reason: fmt.Sprintf("unknown approval code %d", int(o.Approval))}
+	}
+	return nil
+}
+
+// set stores o (its codes checked by checkCodes). Slices and the rare part
+// equal to the stored ones are kept, so a status change shares them with
+// the previous version; others are copied, since the caller keeps o's.
+func (s *stored) set(o *oms.Order) {
+	lines, groups, old := s.lines, s.client.Groups, s.rare
+	*s = stored{
+		id: o.ID, number: o.Number, channel: o.Channel, store: o.Store, externalID: o.ExternalID, typ: o.Type,
+		client: o.Client, currency: o.Currency, totals: o.Totals, paymentMethod: o.PaymentMethod,
+		seller: o.Seller, approvalRule: o.ApprovalRule, shipment: o.Shipment, paid: o.Paid, refunded: o.Refunded,
+		createdAt: o.CreatedAt, updatedAt: o.UpdatedAt, deliveredAt: o.DeliveredAt, version: o.Version,
+		status: int8(o.Status), heldFrom: int8(o.HeldFrom), approval: int8(o.Approval), approvalRequired: o.ApprovalRequired,
+	}
+	if lines != nil && slices.Equal(lines, o.Lines) {
+		s.lines = lines
+	} else {
+		s.lines = slices.Clone(o.Lines)
+	}
+	if groups != nil && slices.Equal(groups, o.Client.Groups) {
+		s.client.Groups = groups
+	} else {
+		s.client.Groups = slices.Clone(o.Client.Groups)
+	}
+	switch {
+	case o.Billing == oms.Address{} && o.ShippingTo == oms.Address{} && o.Notes == "" && o.RejectReason == "":
+	case old != nil && old.billing == o.Billing && old.shippingTo == o.ShippingTo && old.notes == o.Notes && old.rejectReason == o.RejectReason:
+		s.rare = old
+	default:
+		s.rare = &rare{billing: o.Billing, shippingTo: o.ShippingTo, notes: o.Notes, rejectReason: o.RejectReason}
+	}
+}
+
+// newHistRow converts an entry; statuses outside the 17 codes are refused
+// (as the PostgreSQL store's CHECK constraints refuse them).
+func newHistRow(e *oms.HistoryEntry) (histRow, error) {
+	if !e.From.Valid() || !e.To.Valid() {
+		return histRow{}, &oms.ValidationError{Field: "history", Reason: fmt.Sprintf("unknown status code in %d → %d", int(e.From), int(e.To))}
+	}
+	return histRow{at: e.At, actor: e.Actor, reason: e.Reason, event: e.Event, from: int8(e.From), to: int8(e.To)}, nil
+}
+
+func (h *histRow) entry(orderID string) oms.HistoryEntry {
+	return oms.HistoryEntry{OrderID: orderID, At: h.at, Actor: h.actor, From: oms.Status(h.from), To: oms.Status(h.to), Event: h.event, Reason: h.reason}
+}
+
+// outboxRow is an event as the outbox keeps it; its id is its position.
+type outboxRow struct {
+	typ           oms.EventType
+	orderID       string
+	event         oms.EventName
+	actor, reason string
+	at            time.Time
+	channel       oms.ChannelRef
+	// leaseUntil is when the current claim expires; zero if never claimed.
+	leaseUntil time.Time
+	attempts   int32
+	from, to   int16
+	acked      bool
+}
+
+func newOutboxRow(e *oms.Event) (outboxRow, error) {
+	if e.From < math.MinInt16 || e.From > math.MaxInt16 || e.To < math.MinInt16 || e.To > math.MaxInt16 {
+		return outboxRow{}, &oms.ValidationError{Field: "event", Reason: fmt.Sprintf("status code out of range in %d → %d", int(e.From), int(e.To))}
+	}
+	return outboxRow{typ: e.Type, orderID: e.OrderID, event: e.Event, actor: e.Actor, reason: e.Reason, at: e.At,
+		channel: e.Channel, from: int16(e.From), to: int16(e.To)}, nil
+}
+
+func (r *outboxRow) toEvent(id int64) oms.Event {
+	return oms.Event{ID: id, Type: r.typ, OrderID: r.orderID, Event: r.event, From: oms.Status(r.from), To: oms.Status(r.to),
+		Actor: r.actor, Reason: r.reason, At: r.at, Channel: r.channel, Attempts: int(r.attempts)}
+}
