@@ -105,12 +105,12 @@ func TestStoredRoundTrip(t *testing.T) {
 	if r.o.rare != before {
 		t.Error("an update that kept the addresses copied them")
 	}
-	u.Billing, u.ShippingTo, u.Notes, u.RejectReason = oms.Address{}, oms.Address{}, "", ""
+	u.Billing, u.ShippingTo, u.Notes, u.RejectReason, u.Shipment.URL = oms.Address{}, oms.Address{}, "", "", ""
 	if err := s.Do(ctx, func(tx oms.Tx) error { return tx.Update(ctx, &u) }); err != nil {
 		t.Fatal(err)
 	}
 	if r.o.rare != nil {
-		t.Error("an order without addresses, notes or rejection keeps a rare part")
+		t.Error("an order without addresses, notes, rejection or tracking URL keeps a rare part")
 	}
 	if got, _ := s.Get(ctx, o.ID); got.Seller != "someone else" || got.Billing != (oms.Address{}) {
 		t.Errorf("after clearing: seller %q billing %+v", got.Seller, got.Billing)

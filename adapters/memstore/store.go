@@ -29,6 +29,9 @@ type Store struct {
 	// exts holds the tables of other packages' stores (returns, channels),
 	// each in its own file of this package; see table.
 	exts map[string]any
+	// names holds the event types, event names and channel types that
+	// outbox and history rows refer to by code.
+	names names
 }
 
 type indexKey struct {
@@ -320,7 +323,7 @@ func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
 	if !ok {
 		return notFound(e.OrderID)
 	}
-	h, err := newHistRow(&e)
+	h, err := t.s.names.newHistRow(&e)
 	if err != nil {
 		return err
 	}
@@ -331,11 +334,11 @@ func (t *Tx) AppendHistory(ctx context.Context, e oms.HistoryEntry) error {
 
 // AppendEvent implements oms.Tx.
 func (t *Tx) AppendEvent(ctx context.Context, e *oms.Event) error {
-	row, err := newOutboxRow(e)
+	s := t.s
+	row, err := s.names.newOutboxRow(e)
 	if err != nil {
 		return err
 	}
-	s := t.s
 	s.nextEv++
 	e.ID = s.nextEv
 	if c := int((s.nextEv - 1) / chunk); c == len(s.outbox) {
@@ -415,7 +418,7 @@ func (s *Store) History(ctx context.Context, orderID string) ([]oms.HistoryEntry
 	}
 	out := make([]oms.HistoryEntry, len(r.hist))
 	for i := range r.hist {
-		out[i] = r.hist[i].entry(orderID)
+		out[i] = s.names.entry(&r.hist[i], orderID)
 	}
 	return out, nil
 }
@@ -443,14 +446,14 @@ func (s *Store) ClaimEvents(ctx context.Context, worker string, limit int, lease
 	var out []oms.Event
 	for id := s.first; id <= s.nextEv && len(out) < limit; id++ {
 		r := s.row(id)
-		if r.acked || now.Before(r.leaseUntil) {
+		if r.acked || (r.leaseUntil != 0 && now.UnixNano() < r.leaseUntil) {
 			continue
 		}
 		// The worker's name is not kept: a lease is free when it expires,
 		// whoever held it.
-		r.leaseUntil = now.Add(lease)
+		r.leaseUntil = now.Add(lease).UnixNano()
 		r.attempts++
-		out = append(out, r.toEvent(id))
+		out = append(out, s.names.event(r, id))
 	}
 	return out, nil
 }
