@@ -200,3 +200,41 @@ func TestCodesOutsideTheContract(t *testing.T) {
 		t.Errorf("refused history kept: %+v", h)
 	}
 }
+
+// TestRolledBackInsertReusesItsRecord: the slot of an insert that rolled
+// back is reused, and the order stored there shows nothing of the other.
+func TestRolledBackInsertReusesItsRecord(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	boom := errors.New("boom")
+	a := filled(t, 10)
+	err := s.Do(ctx, func(tx oms.Tx) error {
+		if err := tx.Insert(ctx, &a); err != nil {
+			return err
+		}
+		if err := tx.AppendHistory(ctx, oms.HistoryEntry{OrderID: a.ID, From: oms.Draft, To: oms.Draft, Reason: "gone"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Do: %v", err)
+	}
+	if len(s.free) != 1 {
+		t.Fatalf("free records after a rolled-back insert: %d, want 1", len(s.free))
+	}
+	slot := s.free[0]
+	b := filled(t, 20)
+	if err := s.Do(ctx, func(tx oms.Tx) error { return tx.Insert(ctx, &b) }); err != nil {
+		t.Fatal(err)
+	}
+	if s.orders[b.ID] != slot {
+		t.Error("the freed record was not reused")
+	}
+	if h, _ := s.History(ctx, b.ID); len(h) != 0 {
+		t.Errorf("reused record carries history: %+v", h)
+	}
+	if got, _ := s.Get(ctx, b.ID); !cmp.Equal(got, b, decimalEqual) {
+		t.Errorf("reused record: %s", cmp.Diff(b, got, decimalEqual))
+	}
+}

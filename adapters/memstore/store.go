@@ -32,6 +32,35 @@ type Store struct {
 	// names holds the event types, event names and channel types that
 	// outbox and history rows refer to by code.
 	names names
+	// Records are allocated in slabs (see newRecord); free holds the
+	// records of rolled-back inserts for reuse.
+	slab []record
+	used int
+	free []*record
+}
+
+// maxSlab is the largest number of records allocated at once.
+const maxSlab = 256
+
+// newRecord returns a zero record. Records come from slabs of up to
+// maxSlab, never one by one: the store keeps every order as long as it
+// lives, and the GC marks a slab once and scans it in order, where it
+// would otherwise visit each record as a separate object at a random
+// address. Measured on BenchmarkLifecycle: GC CPU less than half, the
+// lifecycle a fifth faster (BENCHMARKS.md). Slabs start small and double,
+// so a small store does not reserve many.
+func (s *Store) newRecord() *record {
+	if n := len(s.free); n > 0 {
+		r := s.free[n-1]
+		s.free = s.free[:n-1]
+		return r
+	}
+	if s.used == len(s.slab) {
+		s.slab, s.used = make([]record, min(max(2*len(s.slab), 8), maxSlab)), 0
+	}
+	r := &s.slab[s.used]
+	s.used++
+	return r
 }
 
 type indexKey struct {
@@ -198,6 +227,8 @@ func (t *Tx) rollback() {
 			k := indexKey{at: o.createdAt, id: o.id}
 			j := sort.Search(len(s.index), func(i int) bool { return !less(s.index[i], k) })
 			s.index = slices.Delete(s.index, j, j+1)
+			*op.rec = record{}
+			s.free = append(s.free, op.rec)
 		case undoUpdate:
 			op.rec.o = t.prevs[op.n]
 		case undoHistory:
@@ -265,7 +296,7 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 		}
 	}
 	o.Version = 1
-	r := new(record)
+	r := s.newRecord()
 	r.o.set(o)
 	r.hist = r.first[:0]
 	s.orders[o.ID] = r
