@@ -138,6 +138,14 @@ type names struct {
 
 // of returns the code of name, adding it on first use (under the write lock).
 func (n *names) of(name string) uint32 {
+	// The first names are the ones every order repeats: comparing them is
+	// cheaper than hashing (equal strings share their bytes, and
+	// different lengths differ at once).
+	for i, s := range n.list[:min(len(n.list), 16)] {
+		if s == name {
+			return uint32(i)
+		}
+	}
 	if c, ok := n.code[name]; ok {
 		return c
 	}
