@@ -281,6 +281,10 @@ type Change struct {
 	// core* are the core's own additions (approval decisions, its own
 	// event types), unreachable from other packages.
 	coreEdit func(o *Order) error
+	// coreShipment, when its AWB is set, is recorded on the order (Ship;
+	// a field rather than a coreEdit closure, which would cost an
+	// allocation per shipment).
+	coreShipment Shipment
 	coreEmit []EventType
 	// coreNote, when set, is history's reason instead of Reason.
 	coreNote string
@@ -405,6 +409,9 @@ func (s *Service) applyTx(ctx context.Context, tx Tx, actor Actor, o *Order, c C
 		if err := c.coreEdit(o); err != nil {
 			return err
 		}
+	}
+	if c.coreShipment.AWB != "" {
+		o.Shipment = c.coreShipment
 	}
 	to := from
 	if c.Event != "" {
@@ -669,13 +676,7 @@ func (s *Service) MarkReady(ctx context.Context, actor Actor, id string) (Order,
 // Ship records the shipment reference and moves the order to Shipping. An
 // empty AWB is refused (guard "awb") unless one was recorded before.
 func (s *Service) Ship(ctx context.Context, actor Actor, id string, sh Shipment) (Order, error) {
-	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, coreEmit: shipEmit,
-		coreEdit: func(o *Order) error {
-			if sh.AWB != "" {
-				o.Shipment = sh
-			}
-			return nil
-		}})
+	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, coreEmit: shipEmit, coreShipment: sh})
 }
 
 // shipEmit is shared by every Ship: applyTx only reads Change.Emit.
