@@ -97,8 +97,11 @@ func checkCodes(o *oms.Order) error {
 // set stores o (its codes checked by checkCodes). Slices and the rare part
 // equal to the stored ones are kept, so a status change shares them with
 // the previous version; others are copied, since the caller keeps o's.
-func (s *stored) set(o *oms.Order) {
-	lines, groups, old := s.lines, s.client.Groups, s.rare
+// Client groups equal to *groups (the last list stored) share it: most
+// orders of a shop carry one of a few lists. Stored slices are never
+// written in place, so sharing is safe.
+func (s *stored) set(o *oms.Order, groups *[]string) {
+	lines, had, old := s.lines, s.client.Groups, s.rare
 	*s = stored{
 		id: o.ID, number: o.Number, channel: o.Channel, store: o.Store, externalID: o.ExternalID, typ: o.Type,
 		client: o.Client, currency: o.Currency, totals: o.Totals, paymentMethod: o.PaymentMethod,
@@ -111,10 +114,16 @@ func (s *stored) set(o *oms.Order) {
 	} else {
 		s.lines = slices.Clone(o.Lines)
 	}
-	if groups != nil && slices.Equal(groups, o.Client.Groups) {
-		s.client.Groups = groups
-	} else {
-		s.client.Groups = slices.Clone(o.Client.Groups)
+	switch g := o.Client.Groups; {
+	case len(g) == 0:
+		s.client.Groups = g[:0:0] // nil stays nil, empty stays empty
+	case slices.Equal(had, g):
+		s.client.Groups = had
+	case slices.Equal(*groups, g):
+		s.client.Groups = *groups
+	default:
+		s.client.Groups = slices.Clone(g)
+		*groups = s.client.Groups
 	}
 	switch {
 	case o.Billing == oms.Address{} && o.ShippingTo == oms.Address{} && o.Notes == "" && o.RejectReason == "" && o.Shipment.URL == "":

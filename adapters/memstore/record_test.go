@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -236,5 +237,44 @@ func TestRolledBackInsertReusesItsRecord(t *testing.T) {
 	}
 	if got, _ := s.Get(ctx, b.ID); !cmp.Equal(got, b, decimalEqual) {
 		t.Errorf("reused record: %s", cmp.Diff(b, got, decimalEqual))
+	}
+}
+
+// TestGroupsShared: orders with the same client groups share one stored
+// list, which neither a caller's later change of its own slice nor a read
+// copy can reach.
+func TestGroupsShared(t *testing.T) {
+	ctx := context.Background()
+	s := New()
+	in := []string{"Wholesale", "North"}
+	a, b := filled(t, 1), filled(t, 2)
+	a.Client.Groups, b.Client.Groups = in, slices.Clone(in)
+	for _, o := range []*oms.Order{&a, &b} {
+		if err := s.Do(ctx, func(tx oms.Tx) error { return tx.Insert(ctx, o) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ga, gb := s.orders[a.ID].o.client.Groups, s.orders[b.ID].o.client.Groups
+	if &ga[0] != &gb[0] {
+		t.Error("equal group lists are stored twice")
+	}
+	if &ga[0] == &in[0] {
+		t.Fatal("the store keeps the caller's slice")
+	}
+	in[0] = "changed by the caller"
+	got, _ := s.Get(ctx, b.ID)
+	got.Client.Groups[1] = "changed by a reader"
+	for _, id := range []string{a.ID, b.ID} {
+		if o, _ := s.Get(ctx, id); !slices.Equal(o.Client.Groups, []string{"Wholesale", "North"}) {
+			t.Errorf("order %s groups %q", id, o.Client.Groups)
+		}
+	}
+	empty := filled(t, 3)
+	empty.Client.Groups = []string{}
+	if err := s.Do(ctx, func(tx oms.Tx) error { return tx.Insert(ctx, &empty) }); err != nil {
+		t.Fatal(err)
+	}
+	if o, _ := s.Get(ctx, empty.ID); o.Client.Groups == nil {
+		t.Error("an empty group list came back nil")
 	}
 }

@@ -37,6 +37,8 @@ type Store struct {
 	slab []record
 	used int
 	free []*record
+	// groups is the client group list stored last (see stored.set).
+	groups []string
 }
 
 // maxSlab is the largest number of records allocated at once.
@@ -297,7 +299,7 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 	}
 	o.Version = 1
 	r := s.newRecord()
-	r.o.set(o)
+	r.o.set(o, &s.groups)
 	r.hist = r.first[:0]
 	s.orders[o.ID] = r
 	t.last = r
@@ -344,7 +346,7 @@ func (t *Tx) Update(ctx context.Context, o *oms.Order) error {
 	t.prevs = append(t.prevs, *cur)
 	t.ops = append(t.ops, undoOp{kind: undoUpdate, rec: r, n: len(t.prevs) - 1})
 	o.Version++
-	cur.set(o)
+	cur.set(o, &t.s.groups)
 	return nil
 }
 
