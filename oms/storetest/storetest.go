@@ -19,6 +19,7 @@ import (
 func Run(t *testing.T, newStore func(t *testing.T) oms.Store) {
 	t.Run("CRUD", func(t *testing.T) { testCRUD(t, newStore(t)) })
 	t.Run("Conflict", func(t *testing.T) { testConflict(t, newStore(t)) })
+	t.Run("UpdatesInOneUnit", func(t *testing.T) { testUpdatesInOneUnit(t, newStore(t)) })
 	t.Run("ExternalIDUnique", func(t *testing.T) { testExternal(t, newStore(t)) })
 	t.Run("Atomicity", func(t *testing.T) { testAtomic(t, newStore(t)) })
 	t.Run("Filter", func(t *testing.T) { testFilter(t, newStore(t)) })
@@ -230,6 +231,70 @@ func testConflict(t *testing.T, s oms.Store) {
 	got, _ := s.Get(ctx, o.ID)
 	if got.Notes != "first" || got.Version != 2 {
 		t.Fatalf("stale update changed the order: %+v", got)
+	}
+}
+
+// testUpdatesInOneUnit: a unit reads its own updates (by id and by
+// external key), may update an order twice, and keeps none of them when
+// it fails.
+func testUpdatesInOneUnit(t *testing.T, s oms.Store) {
+	ctx := context.Background()
+	o := Order(1)
+	o.Store, o.ExternalID = "shop", "ext-1"
+	mustInsert(t, s, &o)
+	err := do(t, s, func(tx oms.Tx) error {
+		a, err := tx.Get(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		a.Notes = "one"
+		if err := tx.Update(ctx, &a); err != nil {
+			return err
+		}
+		b, err := tx.Get(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		if b.Notes != "one" || b.Version != 2 {
+			return fmt.Errorf("read after update: notes %q version %d, want \"one\" 2", b.Notes, b.Version)
+		}
+		c, err := tx.GetByExternal(ctx, o.Key())
+		if err != nil {
+			return err
+		}
+		if c.Notes != "one" || c.Version != 2 {
+			return fmt.Errorf("read by external key after update: notes %q version %d, want \"one\" 2", c.Notes, c.Version)
+		}
+		b.Notes = "two"
+		return tx.Update(ctx, &b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, o.ID)
+	if got.Notes != "two" || got.Version != 3 {
+		t.Fatalf("after two updates in one unit: notes %q version %d, want \"two\" 3", got.Notes, got.Version)
+	}
+	errBoom := errors.New("boom")
+	err = do(t, s, func(tx oms.Tx) error {
+		a, err := tx.Get(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		a.Notes = "three"
+		if err := tx.Update(ctx, &a); err != nil {
+			return err
+		}
+		if b, err := tx.Get(ctx, o.ID); err != nil || b.Notes != "three" {
+			return fmt.Errorf("read after update: %q, %v", b.Notes, err)
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("failed unit: %v", err)
+	}
+	if got, _ := s.Get(ctx, o.ID); got.Notes != "two" || got.Version != 3 {
+		t.Fatalf("a failed unit's update stayed: notes %q version %d", got.Notes, got.Version)
 	}
 }
 
