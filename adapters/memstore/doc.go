@@ -7,7 +7,7 @@
 // duration and undoes its writes when it fails, so it is atomic and
 // isolated; nothing survives the process.
 //
-// Memory: an order costs about 1.9 KB while it lives with a typical
+// Memory: an order costs about 1.7 KB while it lives with a typical
 // history and its outbox events (a 768-byte record, allocated in slabs so
 // that the GC scans records in order; the addresses, notes and tracking
 // URL only when the order has them). Status and approval codes outside
