@@ -285,7 +285,7 @@ type Change struct {
 	// a field rather than a coreEdit closure, which would cost an
 	// allocation per shipment).
 	coreShipment Shipment
-	coreEmit []EventType
+	coreEmit     []EventType
 	// coreNote, when set, is history's reason instead of Reason.
 	coreNote string
 }
