@@ -39,6 +39,11 @@ type Store struct {
 	free []*record
 	// groups is the client group list stored last (see stored.set).
 	groups []string
+	// last is the record the last unit of work touched: a unit reads,
+	// updates and appends history to one order, and the next unit often
+	// works on the same order (a status change after another), so it
+	// saves map lookups. Records never move; a freed one has no id.
+	last *record
 }
 
 // maxSlab is the largest number of records allocated at once.
@@ -130,19 +135,17 @@ type Tx struct {
 	// prevs keeps the values that updates replaced, reused across units
 	// of work so an update does not allocate a copy of the order.
 	prevs []stored
-	// last is the record this unit touched last: a unit reads, updates
-	// and appends history to one order, so it saves the map lookups.
-	last *record
 }
 
 // rec returns the stored record of order id.
 func (t *Tx) rec(id string) (*record, bool) {
-	if r := t.last; r != nil && r.o.id == id {
+	s := t.s
+	if r := s.last; r != nil && r.o.id == id {
 		return r, true
 	}
-	r, ok := t.s.orders[id]
+	r, ok := s.orders[id]
 	if ok {
-		t.last = r
+		s.last = r
 	}
 	return r, ok
 }
@@ -210,13 +213,13 @@ func (t *Tx) release() {
 	// them, and what it holds is overwritten by the next unit's updates.
 	clear(t.ops)
 	clear(t.undo)
-	t.ops, t.undo, t.prevs, t.s, t.last = t.ops[:0], t.undo[:0], t.prevs[:0], nil, nil
+	t.ops, t.undo, t.prevs, t.s = t.ops[:0], t.undo[:0], t.prevs[:0], nil
 	txPool.Put(t)
 }
 
 func (t *Tx) rollback() {
 	s := t.s
-	t.last = nil
+	s.last = nil
 	for i := len(t.ops) - 1; i >= 0; i-- {
 		op := t.ops[i]
 		switch op.kind {
@@ -302,7 +305,7 @@ func (t *Tx) Insert(ctx context.Context, o *oms.Order) error {
 	r.o.set(o, &s.groups)
 	r.hist = r.first[:0]
 	s.orders[o.ID] = r
-	t.last = r
+	s.last = r
 	if o.ExternalID != "" {
 		s.byExt[key] = o.ID
 	}
