@@ -324,41 +324,32 @@ func (t *Tx) UpdateReturn(ctx context.Context, r *returns.Return) error {
 // returnsQuery builds the list statement: the SQL text depends only on
 // which filters are set, every value is a parameter.
 func returnsQuery(f returns.Filter) (string, []any) {
-	var where []string
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
+	var w where
 	if f.OrderID != "" {
-		where = append(where, "r.order_id = "+arg(f.OrderID))
+		w.add("r.order_id = ?", f.OrderID)
 	}
 	if f.ClientID != "" {
-		where = append(where, "r.client_id = "+arg(f.ClientID))
+		w.add("r.client_id = ?", f.ClientID)
 	}
 	if len(f.Approvals) > 0 {
 		codes := make([]int16, len(f.Approvals))
 		for i, a := range f.Approvals {
 			codes[i] = int16(a)
 		}
-		where = append(where, "r.approval = ANY("+arg(codes)+"::smallint[])")
+		w.add("r.approval = ANY(?::smallint[])", codes)
 	}
 	// A decision bound excludes undecided records (decided_at NULL), as
 	// Filter.Match does.
 	if !f.DecidedFrom.IsZero() || !f.DecidedTo.IsZero() {
-		where = append(where, "r.decided_at IS NOT NULL")
+		w.conds = append(w.conds, "r.decided_at IS NOT NULL")
 	}
 	if !f.DecidedFrom.IsZero() {
-		where = append(where, "r.decided_at >= "+arg(f.DecidedFrom))
+		w.add("r.decided_at >= ?", f.DecidedFrom)
 	}
 	if !f.DecidedTo.IsZero() {
-		where = append(where, "r.decided_at < "+arg(f.DecidedTo))
+		w.add("r.decided_at < ?", f.DecidedTo)
 	}
-	q := returnSelect
-	if len(where) > 0 {
-		q += "\nWHERE " + strings.Join(where, " AND ")
-	}
-	return q + "\nORDER BY r.requested_at, r.id", args
+	return returnSelect + w.sql() + "\nORDER BY r.requested_at, r.id", w.args
 }
 
 // Returns implements returns.Records, ordered by (RequestedAt, ID).
