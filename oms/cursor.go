@@ -9,8 +9,12 @@ import (
 
 // EncodeCursor builds the list cursor that follows the order (createdAt,
 // id). Stores share it so that cursors are opaque but alike everywhere.
+//
+// The instant is written as Unix seconds and nanoseconds, not as Unix
+// nanoseconds, which cannot hold dates before 1678 or after 2262 (an
+// imported order keeps the shop's date, whatever it is).
 func EncodeCursor(createdAt time.Time, id string) string {
-	raw := strconv.FormatInt(createdAt.UnixNano(), 10) + "|" + id
+	raw := strconv.FormatInt(createdAt.Unix(), 10) + "." + strconv.Itoa(createdAt.Nanosecond()) + "|" + id
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
@@ -21,12 +25,27 @@ func DecodeCursor(c string) (time.Time, string, error) {
 	if err != nil {
 		return time.Time{}, "", &ValidationError{Field: "cursor", Reason: "malformed"}
 	}
-	ns, id, ok := strings.Cut(string(raw), "|")
-	n, perr := strconv.ParseInt(ns, 10, 64)
-	if !ok || perr != nil || id == "" {
+	at, id, ok := strings.Cut(string(raw), "|")
+	if !ok || id == "" {
 		return time.Time{}, "", &ValidationError{Field: "cursor", Reason: "malformed"}
 	}
-	return time.Unix(0, n).UTC(), id, nil
+	sec, nsec, dot := strings.Cut(at, ".")
+	s, err1 := strconv.ParseInt(sec, 10, 64)
+	var n int64
+	var err2 error
+	if dot {
+		n, err2 = strconv.ParseInt(nsec, 10, 64)
+		if err2 == nil && (n < 0 || n > 999_999_999) {
+			err2 = strconv.ErrRange
+		}
+	} else {
+		// A cursor written before seconds and nanoseconds: Unix nanoseconds.
+		s, n = 0, s
+	}
+	if err1 != nil || err2 != nil {
+		return time.Time{}, "", &ValidationError{Field: "cursor", Reason: "malformed"}
+	}
+	return time.Unix(s, n).UTC(), id, nil
 }
 
 // After reports whether an order with (createdAt, id) comes after the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) oms.Store) {
 	t.Run("Atomicity", func(t *testing.T) { testAtomic(t, newStore(t)) })
 	t.Run("Filter", func(t *testing.T) { testFilter(t, newStore(t)) })
 	t.Run("PaginationUnderInserts", func(t *testing.T) { testPagination(t, newStore(t)) })
+	t.Run("PaginationFarDates", func(t *testing.T) { testPaginationFarDates(t, newStore(t)) })
 	t.Run("Outbox", func(t *testing.T) { testOutbox(t, newStore(t)) })
 	t.Run("OutboxLeaseExpiry", func(t *testing.T) { testLease(t, newStore(t)) })
 	t.Run("ConcurrentConfirm", func(t *testing.T) { testConcurrentConfirm(t, newStore(t)) })
@@ -519,6 +521,44 @@ func testPagination(t *testing.T, s oms.Store) {
 		if seen[Order(2*i).ID] != 1 {
 			t.Errorf("order %s that existed before the walk was skipped", Order(2*i).ID)
 		}
+	}
+}
+
+// testPaginationFarDates: orders created (imported) with dates far in the
+// past or future are each listed once, in order, one per page.
+func testPaginationFarDates(t *testing.T, s oms.Store) {
+	ctx := context.Background()
+	dates := []time.Time{
+		time.Date(1601, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC),
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2300, 1, 1, 0, 0, 0, 1000, time.UTC),
+		time.Date(9000, 6, 1, 0, 0, 0, 0, time.UTC),
+	}
+	var want []string
+	for i, at := range dates {
+		o := Order(i + 1)
+		o.CreatedAt, o.UpdatedAt = at, at
+		mustInsert(t, s, &o)
+		want = append(want, o.ID)
+	}
+	var got []string
+	p := oms.Page{Limit: 1}
+	for range 2 * len(dates) {
+		page, err := s.List(ctx, oms.Filter{}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Orders {
+			got = append(got, o.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		p.Cursor = page.Next
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("walk over far dates listed %v, want %v", got, want)
 	}
 }
 
