@@ -200,6 +200,23 @@ func TestDocumentsOncePerOrder(t *testing.T) {
 	if len(d.invoices) != 2 || d.invoices[1] != o2.ID {
 		t.Fatalf("invoices %v", d.invoices)
 	}
+	// Confirmed, out of stock, verified back to Processing and confirmed
+	// again, with the events dispatched only at the end: one set.
+	o3, err := svc.Place(ctx, operator, cart(portal, "10", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range []oms.EventName{oms.EvConfirm, oms.EvMarkStockUnavailable, oms.EvVerify, oms.EvConfirm} {
+		if _, err := svc.Fire(ctx, operator, o3.ID, ev, ""); err != nil {
+			t.Fatalf("%s: %v", ev, err)
+		}
+	}
+	if _, err := svc.Events().Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.invoices) != 3 || d.invoices[2] != o3.ID || len(d.delivNote) != 3 {
+		t.Fatalf("after confirm, stock unavailable, verify, confirm: invoices %v, notes %v", d.invoices, d.delivNote)
+	}
 }
 
 func TestApprovalDecisions(t *testing.T) {

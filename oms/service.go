@@ -858,26 +858,13 @@ func (s *Service) BackOrders(ctx context.Context, actor Actor, f Filter, p Page)
 
 // onConfirmed runs the channel's document automation after commit, once
 // per order: an order that comes back to Confirmed (resumed from On Hold,
-// confirmed again after Stock Unavailable) already has its documents.
+// confirmed again after Stock Unavailable, by whatever way) already has
+// its documents. Only the order's first confirmation in its history makes
+// them; the event is matched to it by time and origin, since the
+// dispatcher may handle it after later changes.
 func (s *Service) onConfirmed(ctx context.Context, e Event) error {
 	if e.To != Confirmed || e.From == Confirmed || e.Event == EvResume {
 		return nil
-	}
-	if e.From == StockUnavailable {
-		// Stock Unavailable may be entered after a first confirmation: look
-		// for an earlier one in the history.
-		h, err := s.store.History(ctx, e.OrderID)
-		if err != nil {
-			return err
-		}
-		for _, x := range h {
-			if x.To == Confirmed && x.From != Confirmed {
-				if x.At.Before(e.At) {
-					return nil
-				}
-				break
-			}
-		}
 	}
 	set, err := s.settings(ctx, e.Channel)
 	if err != nil {
@@ -885,6 +872,18 @@ func (s *Service) onConfirmed(ctx context.Context, e Event) error {
 	}
 	if !(set.AutoInvoice && s.cfg.Invoicer != nil) && !(set.AutoDeliveryNote && s.cfg.DeliveryNotes != nil) {
 		return nil
+	}
+	h, err := s.store.History(ctx, e.OrderID)
+	if err != nil {
+		return err
+	}
+	for _, x := range h {
+		if x.To == Confirmed && x.From != Confirmed && x.Event != EvResume {
+			if !x.At.Equal(e.At) || x.From != e.From {
+				return nil // an earlier confirmation made the documents
+			}
+			break
+		}
 	}
 	o, err := s.store.Get(ctx, e.OrderID)
 	if err != nil {
