@@ -827,12 +827,16 @@ func (s *Service) History(ctx context.Context, actor Actor, id string) ([]Histor
 }
 
 // List returns one page of orders matching f. A portal client sees only
-// their own orders.
+// their own orders. A filter with a status code outside the 17 is an
+// *UnknownStatusError (see Filter.Check), not an empty page.
 func (s *Service) List(ctx context.Context, actor Actor, f Filter, p Page) (OrderPage, error) {
 	if actor.ClientID != "" {
 		f.ClientID = actor.ClientID
 	} else if !actor.Can(PermView) {
 		return OrderPage{}, forbid(actor, PermView, "list orders")
+	}
+	if err := f.Check(); err != nil {
+		return OrderPage{}, err
 	}
 	return s.store.List(ctx, f, p)
 }

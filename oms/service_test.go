@@ -486,3 +486,21 @@ func TestDispatcherRunRetriesAndReports(t *testing.T) {
 		t.Fatalf("handler saw the event %d times (want 2), %d failures reported (want ≥ 1)", seen, reported)
 	}
 }
+
+func TestListRefusesUnknownFilterValues(t *testing.T) {
+	svc, _ := newService(t)
+	if _, err := svc.Place(ctx, operator, cart(portal, "1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.List(ctx, operator, oms.Filter{Statuses: []oms.Status{oms.Draft, 42}}, oms.Page{})
+	var use *oms.UnknownStatusError
+	if !errors.As(err, &use) || use.Value != "42" || !errors.Is(err, oms.ErrUnknownStatus) {
+		t.Errorf("status 42 in a filter: %v, want *UnknownStatusError for 42", err)
+	}
+	if _, err := svc.List(ctx, operator, oms.Filter{Approval: 9}, oms.Page{}); !errors.Is(err, oms.ErrInvalidOrder) {
+		t.Errorf("approval filter 9: %v, want a *ValidationError", err)
+	}
+	if page, err := svc.List(ctx, operator, oms.Filter{Statuses: []oms.Status{oms.Draft}}, oms.Page{}); err != nil || len(page.Orders) != 1 {
+		t.Errorf("valid filter: %d orders, %v", len(page.Orders), err)
+	}
+}

@@ -2,6 +2,8 @@ package oms
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -98,6 +100,21 @@ const (
 	// NoApprovalNeeded: no rule applied.
 	NoApprovalNeeded
 )
+
+// Check refuses a filter that can match nothing by mistake: a status code
+// that is not one of the 17 (an *UnknownStatusError) or an unknown
+// approval filter (a *ValidationError).
+func (f *Filter) Check() error {
+	for _, st := range f.Statuses {
+		if !st.Valid() {
+			return &UnknownStatusError{Value: strconv.Itoa(int(st))}
+		}
+	}
+	if f.Approval < AnyApproval || f.Approval > NoApprovalNeeded {
+		return &ValidationError{Field: "approval filter", Reason: fmt.Sprintf("unknown value %d", int(f.Approval))}
+	}
+	return nil
+}
 
 // Match reports whether o passes f; stores may use it, and must agree with it.
 func (f *Filter) Match(o *Order) bool {
