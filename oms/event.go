@@ -15,7 +15,10 @@ const (
 	EventRejected          EventType = "order.rejected"
 	EventPaymentRecorded   EventType = "order.payment_recorded"
 	EventShipmentRecorded  EventType = "order.shipment_recorded"
-	EventUpdated           EventType = "order.updated"
+	// EventDeliveryNoteCreated: an operator had the delivery note made
+	// (Service.CreateDeliveryNote); automatic ones follow confirmation.
+	EventDeliveryNoteCreated EventType = "order.delivery_note_created"
+	EventUpdated             EventType = "order.updated"
 )
 
 // Event is one outbox record: written in the same unit of work as the

@@ -314,3 +314,57 @@ func countEvents(t *testing.T, svc *oms.Service, id string, typ oms.EventType) i
 	}
 	return n
 }
+
+func TestCreateDeliveryNoteByHand(t *testing.T) {
+	svc, d := newService(t)
+	manual := oms.ChannelRef{Type: oms.ChannelManual, ID: 4} // makes no documents on confirmation
+	o, err := svc.Place(ctx, operator, cart(manual, "10", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []oms.Event
+	svc.Events().Subscribe(oms.EventDeliveryNoteCreated, func(ctx context.Context, e oms.Event) error {
+		seen = append(seen, e)
+		return nil
+	})
+	if _, err := svc.CreateDeliveryNote(ctx, operator, o.ID); !errors.Is(err, oms.ErrInvalidTransition) {
+		t.Fatalf("delivery note for a Draft order: %v, want ErrInvalidTransition", err)
+	}
+	if _, err := svc.Confirm(ctx, operator, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateDeliveryNote(ctx, manager, o.ID); !errors.Is(err, oms.ErrForbidden) {
+		t.Fatalf("sales manager (no warehouse permission): %v, want ErrForbidden", err)
+	}
+	if len(d.delivNote) != 0 {
+		t.Fatalf("refused calls made notes: %v", d.delivNote)
+	}
+	got, err := svc.CreateDeliveryNote(ctx, operator, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.delivNote) != 1 || d.delivNote[0] != o.ID || got.Status != oms.Confirmed {
+		t.Fatalf("notes %v, status %s", d.delivNote, got.Status)
+	}
+	h, err := svc.History(ctx, operator, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := h[len(h)-1]; last.Reason != "delivery note created" || last.Actor != operator.ID {
+		t.Fatalf("history: %+v", last)
+	}
+	if _, err := svc.Events().Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 1 || seen[0].OrderID != o.ID || seen[0].Actor != operator.ID {
+		t.Fatalf("delivery note events: %+v", seen)
+	}
+
+	bare, err := oms.NewService(memstore.New(), oms.Config{Channels: channelSettings})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bare.CreateDeliveryNote(ctx, operator, o.ID); !errors.Is(err, oms.ErrUnsupported) {
+		t.Fatalf("without a DeliveryNoteCreator: %v, want ErrUnsupported", err)
+	}
+}

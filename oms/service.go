@@ -682,6 +682,56 @@ func (s *Service) Ship(ctx context.Context, actor Actor, id string, sh Shipment)
 // shipEmit is shared by every Ship: applyTx only reads Change.Emit.
 var shipEmit = []EventType{EventShipmentRecorded}
 
+// CreateDeliveryNote has the warehouse delivery note of a Confirmed or
+// Ready order made now, by hand (the guide's "Create delivery note", for
+// a channel that does not make it on confirmation, or to make it again).
+// It needs PermDeliveryNotes and Config.DeliveryNotes. The creator is
+// called first and the order records it afterwards (history and an
+// EventDeliveryNoteCreated), so a failed call records nothing; should the
+// record fail after the call, a retry calls the creator again, which is
+// why DeliveryNoteCreator must be idempotent.
+func (s *Service) CreateDeliveryNote(ctx context.Context, actor Actor, id string) (Order, error) {
+	if actor.ClientID != "" || !actor.Can(PermDeliveryNotes) {
+		return Order{}, forbid(actor, PermDeliveryNotes, "create a delivery note")
+	}
+	if s.cfg.DeliveryNotes == nil {
+		return Order{}, fmt.Errorf("oms: create delivery note: no DeliveryNoteCreator configured: %w", ErrUnsupported)
+	}
+	o, err := s.store.Get(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := deliveryNoteAllowed(&o); err != nil {
+		return Order{}, err
+	}
+	if err := s.cfg.DeliveryNotes.CreateDeliveryNote(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("oms: delivery note %s: %w", o.ID, err)
+	}
+	version := o.Version
+	return s.Apply(ctx, actor, id, Change{Permission: PermDeliveryNotes, coreEmit: deliveryNoteEmit,
+		coreNote: "delivery note created", coreEdit: func(o *Order) error {
+			// The note describes the order as it was read; a change in
+			// between would need a new one.
+			if o.Version != version {
+				return fmt.Errorf("oms: order %s changed while its delivery note was made: %w", o.ID, ErrConflict)
+			}
+			return nil
+		}})
+}
+
+var deliveryNoteEmit = []EventType{EventDeliveryNoteCreated}
+
+// deliveryNoteAllowed: delivery notes are made from confirmed orders that
+// have not left the warehouse.
+func deliveryNoteAllowed(o *Order) error {
+	switch o.Status {
+	case Confirmed, Ready:
+		return nil
+	}
+	return &ValidationError{Field: "status", Kind: ErrInvalidTransition,
+		Reason: "a delivery note is made for a Confirmed or Ready order, not " + o.Status.String()}
+}
+
 // Deliver moves a Shipping order to Delivered and records the delivered
 // quantities.
 func (s *Service) Deliver(ctx context.Context, actor Actor, id string) (Order, error) {
