@@ -6,7 +6,8 @@
 // constants) and SetShop for each online store of a shop channel, with its
 // Schedule, StatusMap (DefaultStatusMap plus plugin statuses) and
 // PaymentMap. The Registry is the core's oms.ChannelPolicy: pass it as
-// oms.Config.Channels.
+// oms.Config.Channels. Changes made by people at run time go through
+// Registry.As(actor), an Admin that needs oms.PermSettings.
 //
 // Then New builds the sync Engine on the oms.Service, the Registry and a
 // Store (adapters/memstore implements it). The engine reaches each shop
