@@ -215,14 +215,19 @@ func listQuery(f oms.Filter, p oms.Page) (string, []any, int, error) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	var codes []int16
 	if len(f.Statuses) > 0 {
-		codes := make([]int16, 0, len(f.Statuses))
+		codes = make([]int16, 0, len(f.Statuses))
 		for _, st := range f.Statuses {
 			if st.Valid() {
 				codes = append(codes, int16(st))
 			}
 		}
-		where = append(where, "o.status = ANY("+arg(codes)+"::smallint[])")
+		slices.Sort(codes)
+		codes = slices.Compact(codes) // a status twice must not list its orders twice
+		if len(codes) == 0 {
+			where = append(where, "false") // no valid status matches nothing
+		}
 	}
 	// Constant predicates, so the planner can match the partial index.
 	switch f.Approval {
@@ -264,14 +269,42 @@ func listQuery(f oms.Filter, p oms.Page) (string, []any, int, error) {
 	// get their lines.
 	var b strings.Builder
 	b.WriteString(orderColumnsSQL)
-	b.WriteString("(SELECT * FROM orders o")
-	if len(where) > 0 {
-		b.WriteString("\n\tWHERE ")
-		b.WriteString(strings.Join(where, " AND "))
+	lim := arg(limit + 1)
+	page := func(status string) {
+		b.WriteString("(SELECT * FROM orders o")
+		conds := where
+		if status != "" {
+			conds = append([]string{"o.status = " + status}, where...)
+		}
+		if len(conds) > 0 {
+			b.WriteString("\n\tWHERE ")
+			b.WriteString(strings.Join(conds, " AND "))
+		}
+		b.WriteString("\n\tORDER BY o.created_at, o.id LIMIT ")
+		b.WriteString(lim)
+		b.WriteString(")")
 	}
-	b.WriteString("\n\tORDER BY o.created_at, o.id LIMIT ")
-	b.WriteString(arg(limit + 1))
-	b.WriteString(") o")
+	switch {
+	case len(codes) == 1:
+		page(arg(codes[0]))
+	case len(codes) > 1:
+		// One page per status, each an index range of (status,
+		// created_at, id), merged: ANY(...) with ORDER BY would sort every
+		// order in those statuses for each page, however many there are.
+		b.WriteString("(SELECT * FROM (")
+		for i, c := range codes {
+			if i > 0 {
+				b.WriteString("\n\tUNION ALL ")
+			}
+			page(arg(c))
+		}
+		b.WriteString(") o\n\tORDER BY o.created_at, o.id LIMIT ")
+		b.WriteString(lim)
+		b.WriteString(")")
+	default:
+		page("")
+	}
+	b.WriteString(" o")
 	b.WriteString(linesLateral)
 	b.WriteString("\nORDER BY o.created_at, o.id")
 	return b.String(), args, limit, nil

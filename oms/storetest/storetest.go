@@ -433,6 +433,8 @@ func testFilter(t *testing.T, s oms.Store) {
 		{"client", oms.Filter{ClientID: "C1"}, []int{1, 3, 5}},
 		{"created range", oms.Filter{CreatedFrom: Order(2).CreatedAt, CreatedTo: Order(4).CreatedAt}, []int{2, 3}},
 		{"combined", oms.Filter{Statuses: []oms.Status{oms.Draft}, ChannelType: oms.ChannelPortal, Approval: oms.AwaitingApproval}, []int{1}},
+		{"statuses repeated, in any order", oms.Filter{Statuses: []oms.Status{oms.Processing, oms.Draft, oms.Draft}}, []int{1, 2, 4, 6}},
+		{"three statuses and a channel", oms.Filter{Statuses: []oms.Status{oms.StockUnavailable, oms.Confirmed, oms.Draft}, ChannelType: oms.ChannelPortal}, []int{1, 4, 5, 6}},
 	}
 	for _, c := range cases {
 		page, err := s.List(ctx, c.f, oms.Page{})
@@ -456,6 +458,26 @@ func testFilter(t *testing.T, s oms.Store) {
 	}
 	if _, err := s.List(ctx, oms.Filter{}, oms.Page{Cursor: "%%%"}); !errors.Is(err, oms.ErrInvalidOrder) {
 		t.Errorf("malformed cursor: %v, want ErrInvalidOrder", err)
+	}
+	// Several statuses, one order per page: each once, in order.
+	var walked []string
+	p := oms.Page{Limit: 1}
+	for range 10 {
+		page, err := s.List(ctx, oms.Filter{Statuses: []oms.Status{oms.Processing, oms.Draft}}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range page.Orders {
+			walked = append(walked, o.ID)
+		}
+		if page.Next == "" {
+			break
+		}
+		p.Cursor = page.Next
+	}
+	want := []string{Order(1).ID, Order(2).ID, Order(4).ID, Order(6).ID}
+	if d := cmp.Diff(want, walked); d != "" {
+		t.Errorf("unconfirmed one per page (-want +got):\n%s", d)
 	}
 }
 
