@@ -15,6 +15,7 @@ import (
 
 	"github.com/azuvio/omnisales/channels"
 	"github.com/azuvio/omnisales/channels/channelstest"
+	"github.com/azuvio/omnisales/oms"
 )
 
 func TestProgressAndLog(t *testing.T) {
@@ -98,6 +99,29 @@ func TestMorningSummary(t *testing.T) {
 	}}
 	if diff := cmp.Diff(want, sum); diff != "" {
 		t.Fatalf("summary (-want +got):\n%s", diff)
+	}
+	// The same report for people: PermReports reads it, others are refused.
+	at := time.Date(2026, 3, 10, 7, 0, 0, 0, time.UTC)
+	got, err := e.eng.As(oms.Staff("mihai", oms.RoleSalesManager)).Summary(e.ctx, at)
+	if err != nil || !cmp.Equal(want, got) {
+		t.Fatalf("summary for a sales manager: %v\n%s", err, cmp.Diff(want, got))
+	}
+	audit := e.eng.As(e.op) // an operator has no report access
+	var fe *oms.ForbiddenError
+	if _, err := audit.Summary(e.ctx, at); !errors.As(err, &fe) || fe.Permission != oms.PermReports {
+		t.Errorf("operator summary: %v, want *oms.ForbiddenError for %s", err, oms.PermReports)
+	}
+	if _, err := audit.Runs(e.ctx, channels.RunFilter{}); !errors.Is(err, oms.ErrForbidden) {
+		t.Errorf("operator runs: %v", err)
+	}
+	if _, err := audit.Records(e.ctx, channels.RecordFilter{}); !errors.Is(err, oms.ErrForbidden) {
+		t.Errorf("operator records: %v", err)
+	}
+	if _, err := audit.Failed(e.ctx, ""); !errors.Is(err, oms.ErrForbidden) {
+		t.Errorf("operator failed records: %v", err)
+	}
+	if _, err := (channels.Audit{}).Summary(e.ctx, at); !errors.Is(err, oms.ErrForbidden) {
+		t.Errorf("zero Audit: %v", err)
 	}
 	// Runs query: newest first, filtered.
 	runs, err := e.eng.Runs(e.ctx, channels.RunFilter{Shop: shopID, From: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)})

@@ -7,7 +7,9 @@
 // Schedule, StatusMap (DefaultStatusMap plus plugin statuses) and
 // PaymentMap. The Registry is the core's oms.ChannelPolicy: pass it as
 // oms.Config.Channels. Changes made by people at run time go through
-// Registry.As(actor), an Admin that needs oms.PermSettings.
+// Registry.As(actor), an Admin that needs oms.PermSettings; people read
+// the sync diary through Engine.As(actor), an Audit that needs
+// oms.PermReports.
 //
 // Then New builds the sync Engine on the oms.Service, the Registry and a
 // Store (adapters/memstore implements it). The engine reaches each shop
