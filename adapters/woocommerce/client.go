@@ -49,6 +49,12 @@ type Config struct {
 	// (woocommercetest.WithTLSProxy). Zero: a plain http URL is refused
 	// with a *ConfigError.
 	AllowInsecureHTTP bool
+	// OAuth1 signs the requests to a plain http site URL with OAuth 1.0a
+	// (HMAC-SHA256), which is what WooCommerce wants without HTTPS: the
+	// consumer secret never travels, but orders and customers' data do,
+	// in the clear. It has no effect on an https URL. Zero: a plain http
+	// URL is refused (unless AllowInsecureHTTP).
+	OAuth1 bool
 	// RetryMax is how many times a failed request is retried. Zero: 4.
 	// Negative: never retry.
 	RetryMax int
@@ -114,9 +120,10 @@ func NewClient(siteURL, consumerKey, consumerSecret string, cfg Config) (*Client
 	if u.User != nil {
 		return nil, &ConfigError{Field: "site URL", Reason: "must not carry user info"}
 	}
-	if u.Scheme == "http" && !cfg.AllowInsecureHTTP {
+	oauth := u.Scheme == "http" && cfg.OAuth1
+	if u.Scheme == "http" && !oauth && !cfg.AllowInsecureHTTP {
 		return nil, &ConfigError{Field: "site URL", Insecure: true, Reason: fmt.Sprintf(
-			"plain http to %s would send the consumer key and secret in the clear, and WooCommerce ignores them there: use https (Config.AllowInsecureHTTP is for tests)", u.Host)}
+			"plain http to %s would send the consumer key and secret in the clear, and WooCommerce ignores them there: use https, or Config.OAuth1 to sign the requests (Config.AllowInsecureHTTP is for tests)", u.Host)}
 	}
 	u.RawQuery, u.Fragment = "", ""
 	p := strings.TrimRight(u.Path, "/")
@@ -138,7 +145,7 @@ func NewClient(siteURL, consumerKey, consumerSecret string, cfg Config) (*Client
 	}
 	hc.Transport = &authTransport{
 		base: base, scheme: u.Scheme, host: u.Host,
-		key: consumerKey, secret: consumerSecret, query: cfg.QueryStringAuth,
+		key: consumerKey, secret: consumerSecret, query: cfg.QueryStringAuth, oauth: oauth,
 	}
 	switch {
 	case cfg.Timeout > 0:
@@ -238,6 +245,7 @@ type authTransport struct {
 	scheme, host string
 	key, secret  string
 	query        bool
+	oauth        bool // sign with OAuth 1.0a (plain http, Config.OAuth1)
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -245,7 +253,10 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	r := req.Clone(req.Context())
-	if t.query {
+	if t.oauth {
+		// Signed at every attempt, so a retry has its own nonce and time.
+		signOAuth(r.Method, r.URL, t.key, t.secret, time.Now())
+	} else if t.query {
 		q := r.URL.Query()
 		q.Set("consumer_key", t.key)
 		q.Set("consumer_secret", t.secret)
@@ -272,9 +283,14 @@ func stripCredentials(u *url.URL) *url.URL {
 	v.User = nil
 	if v.RawQuery != "" {
 		q := v.Query()
-		if q.Has("consumer_key") || q.Has("consumer_secret") {
-			q.Del("consumer_key")
-			q.Del("consumer_secret")
+		changed := false
+		for k := range q {
+			if k == "consumer_key" || k == "consumer_secret" || strings.HasPrefix(k, "oauth_") {
+				q.Del(k)
+				changed = true
+			}
+		}
+		if changed {
 			v.RawQuery = q.Encode()
 		}
 	}

@@ -97,6 +97,7 @@ func TestNewClientRefusesBadInput(t *testing.T) {
 		{"https://example.com/wp-json/wc/v3", woocommerce.Config{}, "https://example.com/wp-json/wc/v3/"},
 		{"http://127.0.0.1:8080", woocommerce.Config{AllowInsecureHTTP: true}, "http://127.0.0.1:8080/wp-json/wc/v3/"},
 		{"http://shop.lan", woocommerce.Config{AllowInsecureHTTP: true}, "http://shop.lan/wp-json/wc/v3/"},
+		{"http://shop.lan/store", woocommerce.Config{OAuth1: true}, "http://shop.lan/store/wp-json/wc/v3/"},
 	} {
 		c, err := woocommerce.NewClient(ok.url, "ck", "cs", ok.cfg)
 		if err != nil {
@@ -408,5 +409,62 @@ func TestConcurrentUse(t *testing.T) {
 		if n := srv.PutCount(o.ID); n != 1 {
 			t.Errorf("order %d pushed %d times", o.ID, n)
 		}
+	}
+}
+
+// TestOAuth1OverPlainHTTP: with Config.OAuth1 a plain http site is reached
+// with signed requests, which the fake checks as WooCommerce does; a retry
+// after an answer lost in transit is signed anew (the fake refuses a nonce
+// seen before), and no request carries the keys.
+func TestOAuth1OverPlainHTTP(t *testing.T) {
+	t.Parallel()
+	srv := woocommercetest.NewServer(t, woocommercetest.WithPlainHTTP())
+	orders := srv.GenerateOrders(25, woocommercetest.Generator{Seed: 3, Statuses: []string{"processing"}})
+	// Page 2 is handled (the nonce is used) and then answered with a 503.
+	srv.InjectFault(woocommercetest.Fault{Kind: woocommercetest.FaultStatus, Status: 503, Method: http.MethodGet,
+		Path: "/orders", Page: 2, AfterApply: true})
+	cfg := fastConfig()
+	cfg.OAuth1 = true
+	c := newClient(t, srv, cfg)
+	ctx := context.Background()
+	got, err := c.Orders.ListAll(ctx, &woocommerce.ListOrdersOptions{PerPage: 10})
+	if err != nil {
+		t.Fatalf("ListAll over plain http: %v", err)
+	}
+	if len(got) != 25 {
+		t.Fatalf("listed %d orders, want 25", len(got))
+	}
+	id := orders[0].ID
+	if _, _, err := c.Orders.UpdateStatus(ctx, id, "completed"); err != nil {
+		t.Fatalf("UpdateStatus: %v", err)
+	}
+	if st := srv.OrderStatus(id); st != "completed" {
+		t.Fatalf("status %s after the signed write", st)
+	}
+	reqs := srv.Requests()
+	faulted := 0
+	for _, r := range reqs {
+		if r.Auth != "oauth" {
+			t.Errorf("request %s %s with auth %q, want oauth", r.Method, r.Path, r.Auth)
+		}
+		if r.Status == http.StatusUnauthorized {
+			t.Errorf("request %s %s refused: a signature or nonce the site did not take", r.Method, r.Path)
+		}
+		if r.Fault != 0 {
+			faulted++
+		}
+	}
+	if faulted != 1 {
+		t.Fatalf("%d faulted requests, want 1 (the retry must follow it)", faulted)
+	}
+
+	// OAuth1 changes nothing on https: the keys go as HTTP Basic there.
+	tls := woocommercetest.NewServer(t)
+	tls.GenerateOrders(1, woocommercetest.Generator{Seed: 1})
+	if _, _, err := newClient(t, tls, cfg).Orders.List(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := tls.Requests(); len(r) != 1 || r[0].Auth != "basic" {
+		t.Fatalf("OAuth1 over https: %+v, want HTTP Basic", r)
 	}
 }

@@ -33,8 +33,12 @@
 // sync engine waits that long before its own next attempt. Credentials are added to each request at the last moment, so
 // they never show in error text, logs or the *http.Response kept in errors.
 // They go only over HTTPS: a plain http site URL is refused with a
-// *ConfigError unless Config.AllowInsecureHTTP (for tests), since the keys
-// would travel in the clear and WooCommerce ignores them there.
+// *ConfigError, since the keys would travel in the clear and WooCommerce
+// ignores them there. Config.OAuth1 reaches such a site as WooCommerce
+// wants it, with requests signed by OAuth 1.0a (HMAC-SHA256, a fresh nonce
+// and timestamp at every attempt): the secret never travels, the data
+// does, in the clear. Config.AllowInsecureHTTP is for tests behind a
+// TLS-terminating proxy.
 //
 // Decoding follows the real payloads: amounts are strings (and
 // line_items[].price a JSON number) read into exact decimals, SKUs may be

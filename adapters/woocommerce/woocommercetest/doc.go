@@ -39,10 +39,13 @@
 // Credentials are checked on every route (HTTP Basic or consumer_key and
 // consumer_secret in the query). The fake serves HTTPS by default (give
 // Server.HTTPClient to the client, it trusts the test certificate). Like
-// a real site, over plain http (WithPlainHTTP) it ignores keys, wanting
-// OAuth 1.0a, which it does not implement, so every request is refused
-// with 401; WithTLSProxy serves plain http that accepts keys, as a site
-// behind a TLS-terminating proxy does.
+// a real site, over plain http (WithPlainHTTP) it ignores keys and wants
+// OAuth 1.0a: HMAC-SHA1 or HMAC-SHA256 over the method, URL and query,
+// signed with the consumer secret and "&", a timestamp within 15 minutes
+// of its clock and a nonce not seen in that time, in the query or an
+// "Authorization: OAuth" header; anything else is refused with 401.
+// WithTLSProxy serves plain http that accepts keys, as a site behind a
+// TLS-terminating proxy does.
 //
 // There are no package globals: servers are independent and tests using
 // them may run in parallel.

@@ -49,10 +49,12 @@ type Server struct {
 	closeOnce    sync.Once
 	hookc        *http.Client
 
-	mu         sync.Mutex
-	loc        *time.Location
-	manual     bool
-	clock      time.Time
+	mu     sync.Mutex
+	loc    *time.Location
+	manual bool
+	clock  time.Time
+	// nonces are the OAuth 1.0a nonces seen in the last 15 minutes.
+	nonces     map[string]time.Time
 	statuses   map[string]bool
 	batchLimit int
 
@@ -125,10 +127,11 @@ func WithTLS() Option { return func(c *config) { c.plain, c.proxied = false, fal
 
 // WithPlainHTTP serves plain http, where a real site takes no keys: HTTP
 // Basic and consumer_key/consumer_secret in the query are ignored (as
-// WooCommerce ignores them without HTTPS, expecting OAuth 1.0a, which the
-// fake does not implement), so every API request is refused with 401
-// woocommerce_rest_cannot_view (reads) or woocommerce_rest_cannot_edit
-// (writes); oauth_* parameters are refused with 401
+// WooCommerce ignores them without HTTPS), so such a request is refused
+// with 401 woocommerce_rest_cannot_view (reads) or
+// woocommerce_rest_cannot_edit (writes). A request signed with OAuth 1.0a
+// (woocommerce.Config.OAuth1) is checked as WooCommerce checks it; a bad
+// signature, an old timestamp or a nonce used twice is refused with 401
 // woocommerce_rest_authentication_error. It catches a client that sends
 // keys in the clear.
 func WithPlainHTTP() Option { return func(c *config) { c.plain, c.proxied = true, false } }
@@ -262,7 +265,8 @@ type RequestRecord struct {
 	Query url.Values
 	// Status is the HTTP status answered (0 if the client gave up first).
 	Status int
-	// Auth is how credentials came: "basic", "query" or "" (none).
+	// Auth is how credentials came: "basic", "query", "oauth" (OAuth 1.0a
+	// parameters, valid or not) or "" (none).
 	Auth string
 	// Fault is the fault injected into this request, or 0.
 	Fault FaultKind
@@ -323,9 +327,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		auth = "basic"
 	} else if q.Has("consumer_key") || q.Has("consumer_secret") {
 		auth = "query"
+	} else if _, signed := oauthParams(r); signed {
+		auth = "oauth"
 	}
 	q.Del("consumer_key")
 	q.Del("consumer_secret")
+	for k := range q {
+		if strings.HasPrefix(k, "oauth_") {
+			q.Del(k)
+		}
+	}
 	sw := &statusWriter{ResponseWriter: w}
 
 	s.mu.Lock()
@@ -421,20 +432,18 @@ func (s *Server) match(method string, p []string) (handler, bool) {
 // authenticate reads HTTP Basic or consumer_key/consumer_secret query
 // values over HTTPS (or behind WithTLSProxy). It returns whether valid
 // credentials came, or the refusal text for wrong ones. Over plain http
-// it ignores them, as WooCommerce does (it looks for OAuth 1.0a there):
-// the request is anonymous.
+// it ignores them, as WooCommerce does, and checks OAuth 1.0a instead
+// (see checkOAuth); a request with neither is anonymous.
 func (s *Server) authenticate(r *http.Request) (ok bool, refusal string) {
 	if r.TLS == nil && !s.keysOverHTTP {
-		q := r.URL.Query()
-		for k := range q {
-			if strings.HasPrefix(k, "oauth_") {
-				return false, "OAuth 1.0a is not implemented by this fake site."
-			}
+		params, signed := oauthParams(r)
+		if !signed {
+			return false, ""
 		}
-		if strings.HasPrefix(strings.TrimSpace(r.Header.Get("Authorization")), "OAuth ") {
-			return false, "OAuth 1.0a is not implemented by this fake site."
+		if refusal := s.checkOAuth(r, params); refusal != "" {
+			return false, refusal
 		}
-		return false, ""
+		return true, ""
 	}
 	key, secret, basic := r.BasicAuth()
 	if !basic {
