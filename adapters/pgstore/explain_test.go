@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -73,20 +74,79 @@ ANALYZE;`
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan := strings.Join(lines, "\n")
-		t.Logf("%s:\n%s", tc.name, plan)
-		if strings.Contains(plan, "Seq Scan on orders") || !strings.Contains(plan, " "+tc.index+" ") &&
-			!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
-			t.Errorf("%s: plan does not use %s:\n%s", tc.name, tc.index, plan)
-		}
-		// Several statuses are read one index range each, merged in list
-		// order: a Sort node would sort every order in those statuses for
-		// each page. (For a small set, such as a client's few orders, the
-		// planner may rightly prefer a sort.)
-		if len(tc.f.Statuses) > 1 && (strings.Contains(plan, "->  Sort") || strings.HasPrefix(plan, "Sort")) {
-			t.Errorf("%s: plan sorts the matching orders:\n%s", tc.name, plan)
+		for _, kind := range []string{"custom", "generic"} {
+			if kind == "generic" {
+				lines = genericPlan(t, c, q, args)
+			}
+			plan := strings.Join(lines, "\n")
+			t.Logf("%s (%s plan):\n%s", tc.name, kind, plan)
+			if strings.Contains(plan, "Seq Scan on orders") || !strings.Contains(plan, " "+tc.index+" ") &&
+				!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
+				t.Errorf("%s: %s plan does not use %s:\n%s", tc.name, kind, tc.index, plan)
+			}
+			// Several statuses are read one index range each, merged in list
+			// order: a Sort node would sort every order in those statuses for
+			// each page. (For a small set, such as a client's few orders, the
+			// planner may rightly prefer a sort.)
+			if len(tc.f.Statuses) > 1 && (strings.Contains(plan, "->  Sort") || strings.HasPrefix(plan, "Sort")) {
+				t.Errorf("%s: %s plan sorts the matching orders:\n%s", tc.name, kind, plan)
+			}
 		}
 	}
+}
+
+// genericPlan is the plan PostgreSQL uses for q once it stops planning a
+// prepared statement for each call's values (plan_cache_mode
+// force_generic_plan makes it do so at once): the plan that a statement
+// cache such as pgx's may run for most calls.
+func genericPlan(t *testing.T, c *pgx.Conn, q string, args []any) []string {
+	t.Helper()
+	ctx := context.Background()
+	for _, stmt := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE list_query AS " + q} {
+		if _, err := c.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	defer func() {
+		for _, stmt := range []string{"DEALLOCATE list_query", "RESET plan_cache_mode"} {
+			if _, err := c.Exec(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+	}()
+	// EXPLAIN EXECUTE takes no parameters: the values are written as
+	// literals, which a generic plan does not look at anyway.
+	vals := make([]string, len(args))
+	for i, a := range args {
+		vals[i] = sqlLiteral(t, a)
+	}
+	call := "list_query"
+	if len(vals) > 0 {
+		call += "(" + strings.Join(vals, ", ") + ")"
+	}
+	rows, err := c.Query(ctx, "EXPLAIN (COSTS OFF) EXECUTE "+call)
+	if err != nil {
+		t.Fatalf("explain %s: %v", call, err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+func sqlLiteral(t *testing.T, a any) string {
+	t.Helper()
+	switch v := a.(type) {
+	case string:
+		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	case time.Time:
+		return "'" + v.Format(time.RFC3339Nano) + "'::timestamptz"
+	case int, int16, int64:
+		return fmt.Sprint(v)
+	}
+	t.Fatalf("no SQL literal for %T", a)
+	return ""
 }
 
 // TestExplainDiscountLog loads a year of applied discount log (60,000 rows:

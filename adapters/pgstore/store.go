@@ -269,7 +269,12 @@ func listQuery(f oms.Filter, p oms.Page) (string, []any, int, error) {
 	// get their lines.
 	var b strings.Builder
 	b.WriteString(orderColumnsSQL)
-	lim := arg(limit + 1)
+	// The limit is written into the text, not passed: a generic plan (a
+	// prepared statement that PostgreSQL stops re-planning, or
+	// plan_cache_mode = force_generic_plan) cannot see a parameter's value
+	// and plans for a tenth of the table, a sequential scan and a sort.
+	// PageLimit keeps it a small integer.
+	lim := strconv.Itoa(limit + 1)
 	page := func(status string) {
 		b.WriteString("(SELECT * FROM orders o")
 		conds := where
