@@ -122,12 +122,9 @@ func discountLogQuery(f oms.DiscountLogFilter) (string, []any) {
 	if !f.To.IsZero() {
 		w.add("at < ?", f.To)
 	}
-	q := "SELECT " + discountLogColumns + " FROM discount_log" + w.sql() + " ORDER BY seq"
-	if f.Limit > 0 {
-		w.args = append(w.args, int64(f.Limit))
-		q += " LIMIT $" + strconv.Itoa(len(w.args))
-	}
-	return q, w.args
+	// The limit is in the text, not a parameter, so that a generic plan
+	// still sees it (see listQuery).
+	return "SELECT " + discountLogColumns + " FROM discount_log" + w.sql() + " ORDER BY seq" + limitSQL(f.Limit), w.args
 }
 
 // DiscountLog implements oms.DiscountLogReader: the rows that match f

@@ -196,11 +196,16 @@ ANALYZE discount_log;`
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan := strings.Join(lines, "\n")
-		t.Logf("%s:\n%s", tc.name, plan)
-		if strings.Contains(plan, "Seq Scan on discount_log") || !strings.Contains(plan, " "+tc.index+" ") &&
-			!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
-			t.Errorf("%s: plan does not use %s:\n%s", tc.name, tc.index, plan)
+		for _, kind := range []string{"custom", "generic"} {
+			if kind == "generic" {
+				lines = genericPlan(t, c, q, args)
+			}
+			plan := strings.Join(lines, "\n")
+			t.Logf("%s (%s plan):\n%s", tc.name, kind, plan)
+			if strings.Contains(plan, "Seq Scan on discount_log") || !strings.Contains(plan, " "+tc.index+" ") &&
+				!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
+				t.Errorf("%s: %s plan does not use %s:\n%s", tc.name, kind, tc.index, plan)
+			}
 		}
 	}
 }
