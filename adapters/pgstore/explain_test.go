@@ -66,22 +66,9 @@ ANALYZE;`
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := c.Query(ctx, "EXPLAIN (COSTS OFF) "+q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, kind := range []string{"custom", "generic"} {
-			if kind == "generic" {
-				lines = genericPlan(t, c, q, args)
-			}
-			plan := strings.Join(lines, "\n")
+		for kind, plan := range plans(t, c, q, args) {
 			t.Logf("%s (%s plan):\n%s", tc.name, kind, plan)
-			if strings.Contains(plan, "Seq Scan on orders") || !strings.Contains(plan, " "+tc.index+" ") &&
-				!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
+			if !usesIndex(plan, "orders", tc.index) {
 				t.Errorf("%s: %s plan does not use %s:\n%s", tc.name, kind, tc.index, plan)
 			}
 			// Several statuses are read one index range each, merged in list
@@ -93,6 +80,26 @@ ANALYZE;`
 			}
 		}
 	}
+}
+
+// plans returns q's custom plan (planned for args) and its generic plan.
+func plans(t *testing.T, c *pgx.Conn, q string, args []any) map[string]string {
+	t.Helper()
+	rows, err := c.Query(context.Background(), "EXPLAIN (COSTS OFF) "+q, args...)
+	if err != nil {
+		t.Fatalf("explain: %v", err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"custom": strings.Join(lines, "\n"), "generic": strings.Join(genericPlan(t, c, q, args), "\n")}
+}
+
+// usesIndex reports whether plan reads index and never scans table in full.
+func usesIndex(plan, table, index string) bool {
+	return !strings.Contains(plan, "Seq Scan on "+table) && (strings.Contains(plan, " "+index+" ") ||
+		strings.Contains(plan, " "+index+"\n") || strings.HasSuffix(plan, " "+index))
 }
 
 // genericPlan is the plan PostgreSQL uses for q once it stops planning a
@@ -188,22 +195,9 @@ ANALYZE discount_log;`
 	}
 	for _, tc := range cases {
 		q, args := pgstore.DiscountLogQuery(tc.f)
-		rows, err := c.Query(ctx, "EXPLAIN (COSTS OFF) "+q, args...)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, kind := range []string{"custom", "generic"} {
-			if kind == "generic" {
-				lines = genericPlan(t, c, q, args)
-			}
-			plan := strings.Join(lines, "\n")
+		for kind, plan := range plans(t, c, q, args) {
 			t.Logf("%s (%s plan):\n%s", tc.name, kind, plan)
-			if strings.Contains(plan, "Seq Scan on discount_log") || !strings.Contains(plan, " "+tc.index+" ") &&
-				!strings.Contains(plan, " "+tc.index+"\n") && !strings.HasSuffix(plan, " "+tc.index) {
+			if !usesIndex(plan, "discount_log", tc.index) {
 				t.Errorf("%s: %s plan does not use %s:\n%s", tc.name, kind, tc.index, plan)
 			}
 		}

@@ -460,21 +460,7 @@ func testFilter(t *testing.T, s oms.Store) {
 		t.Errorf("malformed cursor: %v, want ErrInvalidOrder", err)
 	}
 	// Several statuses, one order per page: each once, in order.
-	var walked []string
-	p := oms.Page{Limit: 1}
-	for range 10 {
-		page, err := s.List(ctx, oms.Filter{Statuses: []oms.Status{oms.Processing, oms.Draft}}, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Orders {
-			walked = append(walked, o.ID)
-		}
-		if page.Next == "" {
-			break
-		}
-		p.Cursor = page.Next
-	}
+	walked := walkOnePerPage(t, s, oms.Filter{Statuses: []oms.Status{oms.Processing, oms.Draft}}, 10)
 	want := []string{Order(1).ID, Order(2).ID, Order(4).ID, Order(6).ID}
 	if d := cmp.Diff(want, walked); d != "" {
 		t.Errorf("unconfirmed one per page (-want +got):\n%s", d)
@@ -549,7 +535,6 @@ func testPagination(t *testing.T, s oms.Store) {
 // testPaginationFarDates: orders created (imported) with dates far in the
 // past or future are each listed once, in order, one per page.
 func testPaginationFarDates(t *testing.T, s oms.Store) {
-	ctx := context.Background()
 	dates := []time.Time{
 		time.Date(1601, 3, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC),
@@ -564,24 +549,31 @@ func testPaginationFarDates(t *testing.T, s oms.Store) {
 		mustInsert(t, s, &o)
 		want = append(want, o.ID)
 	}
-	var got []string
+	if got := walkOnePerPage(t, s, oms.Filter{}, 2*len(dates)); !slices.Equal(got, want) {
+		t.Fatalf("walk over far dates listed %v, want %v", got, want)
+	}
+}
+
+// walkOnePerPage lists f one order per page, at most pages pages (a
+// cursor that never ends must not hang the suite), and returns the ids.
+func walkOnePerPage(t *testing.T, s oms.Store, f oms.Filter, pages int) []string {
+	t.Helper()
+	var ids []string
 	p := oms.Page{Limit: 1}
-	for range 2 * len(dates) {
-		page, err := s.List(ctx, oms.Filter{}, p)
+	for range pages {
+		page, err := s.List(context.Background(), f, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, o := range page.Orders {
-			got = append(got, o.ID)
+			ids = append(ids, o.ID)
 		}
 		if page.Next == "" {
 			break
 		}
 		p.Cursor = page.Next
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("walk over far dates listed %v, want %v", got, want)
-	}
+	return ids
 }
 
 func appendEvents(t *testing.T, s oms.Store, n int) []int64 {
