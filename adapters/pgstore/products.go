@@ -59,15 +59,7 @@ func (t *Products) Put(ctx context.Context, p channels.Product) error {
 // ProductBySKU implements channels.Catalogue: the product with that exact
 // SKU, or an error wrapping channels.ErrNotFound.
 func (t *Products) ProductBySKU(ctx context.Context, sku string) (channels.Product, error) {
-	var out []channels.FeedProduct
-	err := t.s.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, "SELECT sku, id, name, grp, department, updated_at FROM products WHERE sku = $1", sku)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanProduct)
-		return err
-	})
+	out, err := t.query(ctx, "WHERE sku = $1", sku)
 	if err != nil {
 		return channels.Product{}, fmt.Errorf("pgstore: product SKU %q: %w", sku, err)
 	}
@@ -82,19 +74,26 @@ func (t *Products) ProductBySKU(ctx context.Context, sku string) (channels.Produ
 // descriptions or images (so channels.Feed pushes their prices and stock
 // only).
 func (t *Products) ListProducts(ctx context.Context) ([]channels.FeedProduct, error) {
+	out, err := t.query(ctx, "ORDER BY sku")
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: list products: %w", err)
+	}
+	return out, nil
+}
+
+// query reads the products that the rest of the statement (a WHERE or an
+// ORDER BY clause) selects.
+func (t *Products) query(ctx context.Context, rest string, args ...any) ([]channels.FeedProduct, error) {
 	var out []channels.FeedProduct
 	err := t.s.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, "SELECT sku, id, name, grp, department, updated_at FROM products ORDER BY sku")
+		rows, err := c.Query(ctx, "SELECT sku, id, name, grp, department, updated_at FROM products "+rest, args...)
 		if err != nil {
 			return err
 		}
 		out, err = pgx.CollectRows(rows, scanProduct)
 		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("pgstore: list products: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 func scanProduct(row pgx.CollectableRow) (channels.FeedProduct, error) {
@@ -114,15 +113,7 @@ func (t *Products) ProductsBySKU(ctx context.Context, skus []string) (map[string
 	if len(skus) == 0 {
 		return out, ctx.Err()
 	}
-	var found []channels.FeedProduct
-	err := t.s.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, "SELECT sku, id, name, grp, department, updated_at FROM products WHERE sku = ANY($1)", skus)
-		if err != nil {
-			return err
-		}
-		found, err = pgx.CollectRows(rows, scanProduct)
-		return err
-	})
+	found, err := t.query(ctx, "WHERE sku = ANY($1)", skus)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: products by SKU: %w", err)
 	}
