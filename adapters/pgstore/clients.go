@@ -162,15 +162,7 @@ func (d *Clients) Put(ctx context.Context, c oms.Client) error {
 
 // Get returns the client with id, or an error wrapping channels.ErrNotFound.
 func (d *Clients) Get(ctx context.Context, id string) (oms.Client, error) {
-	var out []oms.Client
-	err := d.s.withConn(ctx, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, "SELECT id, email, groups FROM clients WHERE id = $1", id)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanClient)
-		return err
-	})
+	out, err := collect(ctx, d.s, "SELECT id, email, groups FROM clients WHERE id = $1", []any{id}, scanClient)
 	if err != nil {
 		return oms.Client{}, fmt.Errorf("pgstore: get client %s: %w", id, err)
 	}
@@ -182,15 +174,7 @@ func (d *Clients) Get(ctx context.Context, id string) (oms.Client, error) {
 
 // List returns every client, by id (bytewise).
 func (d *Clients) List(ctx context.Context) ([]oms.Client, error) {
-	var out []oms.Client
-	err := d.s.withConn(ctx, func(conn *pgx.Conn) error {
-		rows, err := conn.Query(ctx, "SELECT id, email, groups FROM clients ORDER BY id")
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanClient)
-		return err
-	})
+	out, err := collect(ctx, d.s, "SELECT id, email, groups FROM clients ORDER BY id", nil, scanClient)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: list clients: %w", err)
 	}

@@ -84,16 +84,7 @@ func (t *Products) ListProducts(ctx context.Context) ([]channels.FeedProduct, er
 // query reads the products that the rest of the statement (a WHERE or an
 // ORDER BY clause) selects.
 func (t *Products) query(ctx context.Context, rest string, args ...any) ([]channels.FeedProduct, error) {
-	var out []channels.FeedProduct
-	err := t.s.withConn(ctx, func(c *pgx.Conn) error {
-		rows, err := c.Query(ctx, "SELECT sku, id, name, grp, department, updated_at FROM products "+rest, args...)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanProduct)
-		return err
-	})
-	return out, err
+	return collect(ctx, t.s, "SELECT sku, id, name, grp, department, updated_at FROM products "+rest, args, scanProduct)
 }
 
 func scanProduct(row pgx.CollectableRow) (channels.FeedProduct, error) {

@@ -103,6 +103,20 @@ func (s *Store) withConn(ctx context.Context, fn func(c *pgx.Conn) error) error 
 	return withCtx(ctx, fn(c.Conn()))
 }
 
+// collect runs a query on a pooled connection and scans every row.
+func collect[T any](ctx context.Context, s *Store, sql string, args []any, scan pgx.RowToFunc[T]) ([]T, error) {
+	var out []T
+	err := s.withConn(ctx, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scan)
+		return err
+	})
+	return out, err
+}
+
 // withCtx makes an error caused by ctx ending match ctx.Err() with
 // errors.Is, whatever pgx reported.
 func withCtx(ctx context.Context, err error) error {
