@@ -679,7 +679,7 @@ func (s *Service) Ship(ctx context.Context, actor Actor, id string, sh Shipment)
 	return s.Apply(ctx, actor, id, Change{Event: EvShip, Reason: sh.AWB, coreEmit: shipEmit, coreShipment: sh})
 }
 
-// shipEmit is shared by every Ship: applyTx only reads Change.Emit.
+// shipEmit is shared by every Ship: applyTx only reads Change.coreEmit.
 var shipEmit = []EventType{EventShipmentRecorded}
 
 // CreateDeliveryNote has the warehouse delivery note of a Confirmed or
